@@ -1,0 +1,7 @@
+"""Deep generative models for time series as scikit-learn estimators."""
+
+from .dense_vae import DenseVAE
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["DenseVAE", "__version__"]

@@ -1,0 +1,70 @@
+"""Private skorch nets and data iterators that estimators train through."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from skorch import NeuralNet
+from torch import nn
+
+
+class BatchSlicer:
+    """Mini-batches of a tensor dataset by slicing, with no per-item collation.
+
+    torch's ``DataLoader`` fetches and stacks every series of a batch one at a
+    time; for whole series already held in one tensor, a single permutation per
+    epoch followed by contiguous slices gives the same batches at a fraction of
+    the cost.
+
+    Parameters
+    ----------
+    dataset : skorch.dataset.Dataset
+        Dataset whose ``X`` is a tensor of shape ``(n, ...)``.
+    batch_size : int
+    shuffle : bool
+        Whether to draw a new order of the series for every pass.
+    generator : torch.Generator or None
+        Source of the shuffling order, so that it is reproducible without
+        touching the global torch random state.
+    """
+
+    def __init__(self, dataset, batch_size: int, shuffle: bool = False, generator=None):
+        self.X = dataset.X
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.generator = generator
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.X) / self.batch_size)
+
+    def __iter__(self):
+        X = self.X
+        if self.shuffle:
+            order = torch.randperm(len(X), generator=self.generator)
+            X = X[order.to(X.device)]
+        for start in range(0, len(X), self.batch_size):
+            yield X[start : start + self.batch_size], None
+
+
+class NegativeELBO(nn.Module):
+    """Training loss of a VAE: ``-(log p(x|z) - beta * KL)`` per value, batch mean.
+
+    Dividing by the number of values per series keeps the loss on the same scale
+    whatever the length and number of channels of the series.
+    """
+
+    def __init__(self, beta: float = 1.0):
+        super().__init__()
+        self.beta = beta
+
+    def forward(self, terms: dict[str, torch.Tensor], X: torch.Tensor) -> torch.Tensor:
+        n_values = X[0].numel()
+        return -(terms["log_likelihood"] - self.beta * terms["kl"]).mean() / n_values
+
+
+class ELBONet(NeuralNet):
+    """skorch net that maximises the ELBO returned by a :class:`GaussianVAE`."""
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        return self.criterion_(y_pred, X)

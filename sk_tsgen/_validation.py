@@ -1,0 +1,129 @@
+"""Input checks and the layouts that series come in and go out in.
+
+Every public method of a generator sends its input through :func:`check_series`,
+which returns a float array of shape ``(n_series, n_channels, n_timesteps)`` or
+raises an error that names the problem. Outputs go back through
+:func:`restore_layout`, so a user who fitted on a 2-D array, a 3-D array or a
+DataFrame gets series back in that same layout.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.validation import check_array, validate_data
+
+FLOAT_DTYPES = (np.float64, np.float32)
+
+
+def _ndim(X) -> int:
+    """Number of dimensions of an array-like without converting its values."""
+    ndim = getattr(X, "ndim", None)
+    if ndim is not None:
+        return int(ndim)
+    try:
+        return np.asarray(X).ndim
+    except ValueError as exc:  # ragged nested lists
+        raise ValueError(
+            "X must hold series of equal length and equal number of channels; "
+            f"it could not be read as an array: {exc}"
+        ) from None
+
+
+def check_series(estimator, X, *, reset: bool) -> np.ndarray:
+    """Validate ``X`` and return it as a float array ``(n, channels, timesteps)``.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The generator; with ``reset=True`` its input attributes are set
+        (``n_channels_``, ``n_timesteps_``, ``n_features_in_`` and, for a
+        DataFrame with string columns, ``feature_names_in_``), otherwise ``X`` is
+        checked against them.
+    X : array-like of shape (n_series, n_timesteps) or \
+            (n_series, n_channels, n_timesteps), or DataFrame
+        The series.
+    reset : bool
+        Whether this call is ``fit``.
+
+    Returns
+    -------
+    X3 : ndarray of shape (n_series, n_channels, n_timesteps)
+        The series as float32 or float64.
+    """
+    name = type(estimator).__name__
+    ndim = _ndim(X)
+    if ndim == 3:
+        X3 = check_array(X, allow_nd=True, dtype=FLOAT_DTYPES, input_name="X")
+        n_channels, n_timesteps = X3.shape[1:]
+        if n_channels < 1:
+            raise ValueError(f"X has 0 channels; {name} needs at least one channel.")
+        if n_timesteps < 1:
+            raise ValueError(f"X has 0 timesteps; {name} needs at least one.")
+        if reset:
+            estimator.n_channels_ = n_channels
+            estimator.n_timesteps_ = n_timesteps
+            estimator.n_features_in_ = n_channels * n_timesteps
+            if hasattr(estimator, "feature_names_in_"):
+                del estimator.feature_names_in_
+            estimator._layout = ("array3d", None)
+        else:
+            _check_fitted_shape(estimator, n_channels, n_timesteps)
+    elif ndim > 3:
+        raise ValueError(
+            f"X has {ndim} dimensions; {name} expects 2-D (n_series, n_timesteps) "
+            "or 3-D (n_series, n_channels, n_timesteps) input."
+        )
+    else:
+        if not reset and ndim == 2 and estimator.n_channels_ > 1:
+            raise ValueError(
+                f"X is 2-D, but {name} was fitted on {estimator.n_channels_} "
+                "channels: pass a 3-D array of shape "
+                f"(n_series, {estimator.n_channels_}, {estimator.n_timesteps_})."
+            )
+        X2 = validate_data(estimator, X, reset=reset, dtype=FLOAT_DTYPES)
+        X3 = X2[:, np.newaxis, :]
+        if reset:
+            estimator.n_channels_ = 1
+            estimator.n_timesteps_ = X2.shape[1]
+            if isinstance(X, pd.DataFrame):
+                estimator._layout = ("frame", X.columns)
+            else:
+                estimator._layout = ("array2d", None)
+    if reset:
+        estimator._check_n_timesteps(X3.shape[2])
+    return X3
+
+
+def _check_fitted_shape(estimator, n_channels: int, n_timesteps: int) -> None:
+    name = type(estimator).__name__
+    if n_channels != estimator.n_channels_:
+        raise ValueError(
+            f"X has {n_channels} channels, but {name} is expecting "
+            f"{estimator.n_channels_} channels as input."
+        )
+    if n_timesteps != estimator.n_timesteps_:
+        raise ValueError(
+            f"X has {n_timesteps} timesteps, but {name} is expecting "
+            f"{estimator.n_timesteps_} timesteps as input."
+        )
+
+
+def restore_layout(estimator, X3: np.ndarray):
+    """Return series ``(n, channels, timesteps)`` in the layout seen by ``fit``."""
+    kind, columns = estimator._layout
+    if kind == "array3d":
+        return X3
+    X2 = X3[:, 0, :]
+    if kind == "frame":
+        return pd.DataFrame(X2, columns=columns)
+    return X2
+
+
+def check_n_samples(n_samples) -> int:
+    """Validate the ``n_samples`` argument of ``sample``."""
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)):
+        raise TypeError(f"n_samples must be an int, got {type(n_samples).__name__}.")
+    if n_samples < 1:
+        raise ValueError(f"n_samples must be at least 1, got {n_samples}.")
+    return int(n_samples)

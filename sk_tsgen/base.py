@@ -1,0 +1,421 @@
+"""The contract that every sk_tsgen generator shares.
+
+A generator *has* a private skorch net in ``net_``, built afresh in every
+``fit``; the public methods below validate the input, scale it with the scaler
+learned in ``fit``, run the torch module in batches and give results back in the
+caller's layout and units. A model adds a torch module (``_build_module``) and,
+where its training differs, a net class; nothing else.
+
+The module of a generator provides:
+
+``encode(x) -> (mean, log_var)``
+    latent codes of scaled series ``x`` of shape ``(n, channels, timesteps)``;
+``decode(z) -> x``
+    the series mean for latent codes ``z``;
+``elbo(x, eps) -> (n,)``
+    a per-series log-density bound, with ``eps`` shared standard normal draws.
+"""
+
+from __future__ import annotations
+
+import copy
+from contextlib import contextmanager
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    OutlierMixin,
+    TransformerMixin,
+)
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, check_is_fitted
+from skorch.callbacks import ProgressBar
+from skorch.dataset import Dataset
+from skorch.helper import predefined_split
+
+from ._nets import BatchSlicer, ELBONet, NegativeELBO
+from ._validation import FLOAT_DTYPES, check_n_samples, check_series, restore_layout
+
+_MAX_SEED = np.iinfo(np.int32).max
+
+
+def resolve_device(device) -> torch.device:
+    """Turn the ``device`` parameter into a ``torch.device``.
+
+    ``"auto"`` (or ``None``) picks CUDA when it is available and the CPU otherwise.
+    """
+    if device is None or device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device={device!r} is not a torch device: {exc}") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={str(device)!r} was requested but CUDA is not available; "
+            "use device='cpu' or device='auto'."
+        )
+    return device
+
+
+@contextmanager
+def seeded_torch(seed: int, device: torch.device):
+    """Seed torch for the block and restore the caller's random state after it."""
+    cuda = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=cuda):
+        torch.default_generator.manual_seed(seed)
+        for index in cuda:
+            with torch.cuda.device(index):
+                torch.cuda.manual_seed(seed)
+        yield
+
+
+class BaseGenerator(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, OutlierMixin, BaseEstimator
+):
+    """Base class of the generators: fit, encode, decode, sample and score series.
+
+    Not meant to be used directly: subclasses define ``__init__`` with their
+    hyperparameters and ``_build_module``.
+    """
+
+    _parameter_constraints: dict = {
+        "latent_dim": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "callbacks": [list, None],
+        "n_mc_samples": [Interval(Integral, 1, None, closed="left")],
+        "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
+        "device": [str, torch.device, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    _net_class = ELBONet
+    # Rows per forward pass at inference; training uses ``batch_size``.
+    _inference_batch_size = 1024
+
+    # ------------------------------------------------------------------ hooks
+    def _build_module(self) -> torch.nn.Module:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _net_params(self) -> dict:
+        """Keyword arguments of the skorch net that depend on the model."""
+        return {}
+
+    def _check_n_timesteps(self, n_timesteps: int) -> None:
+        """Raise if the model cannot handle series of this length."""
+
+    # -------------------------------------------------------------- training
+    def fit(self, X, y=None):
+        """Learn the distribution of the series in ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_series, n_timesteps) or \
+                (n_series, n_channels, n_timesteps), or DataFrame
+            Training series in raw units; a 2-D input (array or DataFrame with
+            one column per timestep) holds univariate series.
+        y : None
+            Ignored; present for API consistency.
+
+        Returns
+        -------
+        self : object
+            The fitted generator.
+        """
+        self._validate_params()
+        X3 = check_series(self, X, reset=True)
+        self._output_dtype = X3.dtype
+        rng = check_random_state(self.random_state)
+        self.scaler_ = StandardScaler().fit(
+            X3.transpose(0, 2, 1).reshape(-1, self.n_channels_)
+        )
+        Xs = self._scale(X3)
+        X_train, X_valid = self._train_valid_split(Xs, rng)
+        device = resolve_device(self.device)
+        init_seed, shuffle_seed, score_seed = rng.randint(_MAX_SEED, size=3)
+        with seeded_torch(int(init_seed), device):
+            self.net_ = self._make_net(
+                self._build_module(), device, int(shuffle_seed), X_valid
+            )
+            self.net_.fit(torch.as_tensor(X_train, device=device))
+        self._score_seed = int(score_seed)
+        self._latent_shape = self._infer(
+            lambda x: self.net_.module_.encode(x)[0], Xs[:1]
+        ).shape[1:]
+        self.n_components_ = int(np.prod(self._latent_shape))
+        self._set_offset(self._score_scaled(Xs))
+        return self
+
+    def _train_valid_split(self, Xs: np.ndarray, rng):
+        if self.validation_fraction == 0:
+            return Xs, None
+        n_valid = int(round(self.validation_fraction * len(Xs)))
+        if n_valid < 1 or n_valid >= len(Xs):
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} leaves "
+                f"{n_valid} of {len(Xs)} series for validation; it needs at least "
+                "one series on each side."
+            )
+        order = rng.permutation(len(Xs))
+        return Xs[order[n_valid:]], Xs[order[:n_valid]]
+
+    def _make_net(self, module, device, shuffle_seed: int, X_valid):
+        callbacks = [copy.deepcopy(cb) for cb in self.callbacks or []]
+        extra = {}
+        if self.verbose:
+            callbacks.append(("progress_bar", ProgressBar()))
+        else:
+            extra["callbacks__print_log"] = None
+        if X_valid is not None:
+            valid = Dataset(torch.as_tensor(X_valid, device=device))
+            extra["train_split"] = predefined_split(valid)
+        else:
+            extra["train_split"] = None
+        return self._net_class(
+            module=module,
+            optimizer=torch.optim.Adam,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train=BatchSlicer,
+            iterator_train__shuffle=True,
+            iterator_train__generator=torch.Generator().manual_seed(shuffle_seed),
+            iterator_valid=BatchSlicer,
+            callbacks=callbacks,
+            device=str(device),
+            verbose=self.verbose,
+            **self._net_params(),
+            **extra,
+        )
+
+    def _set_offset(self, train_scores: np.ndarray) -> None:
+        if self.contamination == "auto":
+            q1, q3 = np.percentile(train_scores, [25, 75])
+            self.offset_ = float(q1 - 1.5 * (q3 - q1))
+        else:
+            self.offset_ = float(
+                np.percentile(train_scores, 100.0 * self.contamination)
+            )
+
+    @property
+    def history_(self):
+        """skorch ``History`` of the last fit: per-epoch ``train_loss`` and,
+        with ``validation_fraction > 0``, ``valid_loss``."""
+        check_is_fitted(self)
+        return self.net_.history
+
+    @property
+    def _n_features_out(self):
+        return self.n_components_
+
+    # ------------------------------------------------------------ plumbing
+    def _scale(self, X3: np.ndarray) -> np.ndarray:
+        mean, scale = self.scaler_.mean_[:, None], self.scaler_.scale_[:, None]
+        return ((X3 - mean) / scale).astype(np.float32)
+
+    def _unscale(self, X3s: np.ndarray) -> np.ndarray:
+        return X3s * self.scaler_.scale_[:, None] + self.scaler_.mean_[:, None]
+
+    def _log_jacobian(self) -> float:
+        """``log |dx_scaled / dx|`` of one series, the change of units of a density."""
+        return -self.n_timesteps_ * float(np.sum(np.log(self.scaler_.scale_)))
+
+    def _infer(self, fn, arr: np.ndarray) -> np.ndarray:
+        """Apply ``fn`` to ``arr`` in batches, in eval mode, without gradients."""
+        module, device = self.net_.module_, self.net_.device
+        was_training = module.training
+        module.eval()
+        try:
+            with torch.no_grad():
+                out = [
+                    fn(
+                        torch.as_tensor(
+                            arr[start : start + self._inference_batch_size],
+                            device=device,
+                        )
+                    )
+                    .cpu()
+                    .numpy()
+                    for start in range(0, len(arr), self._inference_batch_size)
+                ]
+        finally:
+            module.train(was_training)
+        return np.concatenate(out)
+
+    def _score_scaled(self, Xs: np.ndarray) -> np.ndarray:
+        draws = np.random.RandomState(self._score_seed).standard_normal(
+            (self.n_mc_samples, *self._latent_shape)
+        )
+        eps = torch.as_tensor(draws, dtype=torch.float32, device=self.net_.device)
+        elbo = self._infer(lambda x: self.net_.module_.elbo(x, eps), Xs)
+        return elbo.astype(np.float64) + self._log_jacobian()
+
+    def _decode(self, Z: np.ndarray):
+        Z = Z.astype(np.float32).reshape(-1, *self._latent_shape)
+        return self._unscale(self._infer(self.net_.module_.decode, Z))
+
+    def _draw_latent(self, n_samples: int, y, rng) -> np.ndarray:
+        if y is not None:
+            raise ValueError(
+                f"{type(self).__name__} is unconditional; call sample without y."
+            )
+        return rng.standard_normal((n_samples, *self._latent_shape))
+
+    # ---------------------------------------------------------- public API
+    def transform(self, X):
+        """Encode series into latent codes (the posterior means).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_series, n_timesteps) or \
+                (n_series, n_channels, n_timesteps), or DataFrame
+            Series with the channels and timesteps seen in ``fit``.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_series, n_components_)
+            Latent codes.
+        """
+        check_is_fitted(self)
+        X3 = check_series(self, X, reset=False)
+        codes = self._infer(
+            lambda x: self.net_.module_.encode(x)[0].flatten(1), self._scale(X3)
+        )
+        return codes.astype(X3.dtype, copy=False)
+
+    def inverse_transform(self, Z):
+        """Decode latent codes into series, in the layout and units of ``fit``.
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_series, n_components_)
+            Latent codes, as returned by :meth:`transform`.
+
+        Returns
+        -------
+        X : ndarray or DataFrame
+            Decoded series (the decoder mean), shaped like the training input.
+        """
+        check_is_fitted(self)
+        Z = check_array(Z, dtype=FLOAT_DTYPES, input_name="Z")
+        if Z.shape[1] != self.n_components_:
+            raise ValueError(
+                f"Z has {Z.shape[1]} components, but {type(self).__name__} is "
+                f"expecting {self.n_components_} components as input."
+            )
+        return restore_layout(self, self._decode(Z).astype(Z.dtype, copy=False))
+
+    def sample(self, n_samples: int = 1, *, y=None, random_state=None):
+        """Generate new series.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of series to generate.
+        y : None
+            Conditions; only for conditional models.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the latent draws. An int gives the same series on every
+            call, without touching the global numpy or torch random state.
+
+        Returns
+        -------
+        X : ndarray or DataFrame
+            ``n_samples`` series in the layout and units of the training data.
+        """
+        check_is_fitted(self)
+        n_samples = check_n_samples(n_samples)
+        Z = self._draw_latent(n_samples, y, check_random_state(random_state))
+        X3 = self._decode(Z).astype(self._output_dtype, copy=False)
+        return restore_layout(self, X3)
+
+    def score_samples(self, X):
+        """Log-density bound of each series (higher = more normal).
+
+        For a VAE this is the evidence lower bound (ELBO) of ``log p(x)`` in the
+        units of the training data, estimated with ``n_mc_samples`` latent draws
+        that are fixed at fit time, so the score is deterministic.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_series, n_timesteps) or \
+                (n_series, n_channels, n_timesteps), or DataFrame
+            Series to score.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_series,)
+        """
+        check_is_fitted(self)
+        return self._score_scaled(self._scale(check_series(self, X, reset=False)))
+
+    def score(self, X, y=None) -> float:
+        """Mean of :meth:`score_samples`: higher is better, for model selection.
+
+        Parameters
+        ----------
+        X : array-like
+            Series to score.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def decision_function(self, X):
+        """``score_samples(X) - offset_``: negative for anomalous series.
+
+        Parameters
+        ----------
+        X : array-like
+            Series to judge.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_series,)
+        """
+        return self.score_samples(X) - self.offset_
+
+    def predict(self, X):
+        """Label each series +1 (normal) or -1 (anomalous), as ``IsolationForest``.
+
+        Parameters
+        ----------
+        X : array-like
+            Series to judge.
+
+        Returns
+        -------
+        labels : ndarray of shape (n_series,)
+        """
+        return np.where(self.decision_function(X) < 0, -1, 1)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+class BaseVAE(BaseGenerator):
+    """Base of the VAEs: trained by maximising the ELBO, weighted by ``beta``."""
+
+    _parameter_constraints: dict = {
+        **BaseGenerator._parameter_constraints,
+        "beta": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def _net_params(self) -> dict:
+        return {"criterion": NegativeELBO, "criterion__beta": self.beta}

@@ -1,0 +1,25 @@
+import pytest
+
+from sk_tsgen import DenseVAE
+from sk_tsgen.datasets import make_sines
+
+# Every public generator, with a training budget that keeps tests fast.
+# New generators join this list and inherit every contract test.
+GENERATOR_FACTORIES = {
+    "DenseVAE": lambda **kw: DenseVAE(**{"max_epochs": 10, "random_state": 0, **kw}),
+}
+
+
+@pytest.fixture(params=sorted(GENERATOR_FACTORIES))
+def make_generator(request):
+    """A factory of the generator under test: ``make_generator(**params)``."""
+    return GENERATOR_FACTORIES[request.param]
+
+
+@pytest.fixture(scope="session")
+def sines():
+    """Sines training and held-out sets, (n, 3 channels, 16 steps)."""
+    return (
+        make_sines(300, n_timesteps=16, n_channels=3, random_state=0),
+        make_sines(60, n_timesteps=16, n_channels=3, random_state=1),
+    )

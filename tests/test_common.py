@@ -1,0 +1,55 @@
+"""scikit-learn's estimator checks over every public estimator."""
+
+import pytest
+from sklearn.utils.estimator_checks import (
+    check_dataframe_column_names_consistency,
+    check_global_output_transform_pandas,
+    check_param_validation,
+    check_set_output_transform,
+    check_set_output_transform_pandas,
+    check_transformer_get_feature_names_out,
+    check_transformer_get_feature_names_out_pandas,
+    parametrize_with_checks,
+)
+
+from sk_tsgen import DenseVAE
+
+# Small budgets keep the checks fast; behaviour does not depend on them.
+ESTIMATORS = [DenseVAE(max_epochs=3, batch_size=32)]
+
+# Expected failures per estimator, each with its reason.
+FLOAT32_SUBSET = (
+    "the network computes in float32: a series scored alone and in a batch agree "
+    "to float32 precision (about 4e-7 relative, from BLAS blocking that depends on "
+    "the batch size), while the check demands 1e-7; tests/test_contract.py checks "
+    "subset and order invariance at float32 tolerance"
+)
+EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
+    "DenseVAE": {"check_methods_subset_invariance": FLOAT32_SUBSET},
+}
+
+
+def _expected_failed_checks(estimator):
+    return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+EXTRA_CHECKS = [
+    check_set_output_transform,
+    check_set_output_transform_pandas,
+    check_global_output_transform_pandas,
+    check_transformer_get_feature_names_out,
+    check_transformer_get_feature_names_out_pandas,
+    check_dataframe_column_names_consistency,
+    check_param_validation,
+]
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("check", EXTRA_CHECKS, ids=lambda c: c.__name__)
+def test_checks_not_run_by_check_estimator(estimator, check):
+    check(type(estimator).__name__, estimator)
