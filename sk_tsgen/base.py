@@ -235,7 +235,7 @@ class BaseGenerator(
         was_training = module.training
         module.eval()
         try:
-            with torch.no_grad():
+            with torch.inference_mode():
                 out = [
                     fn(
                         torch.as_tensor(

@@ -72,13 +72,17 @@ class GaussianVAE(nn.Module):
     ) -> torch.Tensor:
         """``log p(x | z)`` summed over channels and timesteps, one per series.
 
-        ``log_sigma`` (one per channel) defaults to the running estimate.
+        ``x`` and ``x_mean`` end in ``(channels, timesteps)`` and broadcast
+        against each other; ``log_sigma`` (one per channel) defaults to the
+        running estimate.
         """
         if log_sigma is None:
             log_sigma = self.log_sigma
-        log_sigma = log_sigma.clamp(min=self.min_log_sigma)[:, None]
-        z2 = ((x - x_mean) * torch.exp(-log_sigma)) ** 2
-        return -0.5 * (z2 + 2.0 * log_sigma + _LOG_2PI).flatten(1).sum(1)
+        log_sigma = log_sigma.clamp(min=self.min_log_sigma)
+        z = (x - x_mean) * torch.exp(-log_sigma)[:, None]
+        n_timesteps = x.shape[-1]
+        const = n_timesteps * (log_sigma.sum() + 0.5 * len(log_sigma) * _LOG_2PI)
+        return -0.5 * z.pow(2).sum((-2, -1)) - const
 
     def _fit_noise(self, x: torch.Tensor, x_mean: torch.Tensor) -> torch.Tensor:
         """Maximum-likelihood log noise scale of this batch; updates the average."""
@@ -122,8 +126,5 @@ class GaussianVAE(nn.Module):
         n, n_draws = x.shape[0], eps.shape[0]
         z = mean.unsqueeze(0) + torch.exp(0.5 * log_var).unsqueeze(0) * eps.unsqueeze(1)
         x_mean = self.decode(z.reshape(n_draws * n, *mean.shape[1:]))
-        x_rep = (
-            x.unsqueeze(0).expand(n_draws, *x.shape).reshape(n_draws * n, *x.shape[1:])
-        )
-        log_lik = self.log_likelihood(x_rep, x_mean).view(n_draws, n).mean(0)
+        log_lik = self.log_likelihood(x, x_mean.view(n_draws, *x.shape)).mean(0)
         return log_lik - self.kl_divergence(mean, log_var)
