@@ -30,6 +30,7 @@ from sklearn.base import (
     OutlierMixin,
     TransformerMixin,
 )
+from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -42,6 +43,9 @@ from ._nets import BatchSlicer, ELBONet, NegativeELBO
 from ._validation import FLOAT_DTYPES, check_n_samples, check_series, restore_layout
 
 _MAX_SEED = np.iinfo(np.int32).max
+# Training codes the latent mixture is fitted on, at most: EM on more costs seconds
+# and adds little to an estimate of a low-dimensional density.
+_MAX_MIXTURE_CODES = 2000
 
 
 def resolve_device(device) -> torch.device:
@@ -92,6 +96,8 @@ class BaseGenerator(
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "callbacks": [list, None],
         "n_mc_samples": [Interval(Integral, 1, None, closed="left")],
+        "sample_from": [StrOptions({"mixture", "prior"})],
+        "n_mixture_components": [Interval(Integral, 1, None, closed="left")],
         "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
         "device": [str, torch.device, None],
         "random_state": ["random_state"],
@@ -148,10 +154,12 @@ class BaseGenerator(
             )
             self.net_.fit(torch.as_tensor(X_train, device=device))
         self._score_seed = int(score_seed)
-        self._latent_shape = self._infer(
-            lambda x: self.net_.module_.encode(x)[0], Xs[:1]
-        ).shape[1:]
+        codes = self._infer(lambda x: self.net_.module_.encode(x)[0], X_train)
+        self._latent_shape = codes.shape[1:]
         self.n_components_ = int(np.prod(self._latent_shape))
+        self.latent_density_ = self._fit_latent_density(
+            codes.reshape(len(codes), -1), rng
+        )
         self._set_offset(self._score_scaled(Xs))
         return self
 
@@ -196,6 +204,28 @@ class BaseGenerator(
             **self._net_params(),
             **extra,
         )
+
+    def _fit_latent_density(self, codes: np.ndarray, rng):
+        """Gaussian mixture on the training codes, which ``sample`` draws from.
+
+        A VAE's codes do not fill its N(0, I) prior: prior draws that land where
+        no training series was encoded decode to series unlike the data. Drawing
+        from a density fitted to the codes keeps samples on the data
+        (ex-post density estimation, Ghosh et al. 2020; the second stage of the
+        two-stage VAE, Dai and Wipf 2019).
+        """
+        if self.sample_from == "prior":
+            return None
+        if len(codes) > _MAX_MIXTURE_CODES:
+            codes = codes[rng.choice(len(codes), _MAX_MIXTURE_CODES, replace=False)]
+        if len(codes) < 2:  # a single series: a narrow Gaussian around its code
+            codes = codes + 1e-3 * rng.standard_normal((2, codes.shape[1]))
+        mixture = GaussianMixture(
+            n_components=min(self.n_mixture_components, len(codes)),
+            covariance_type="full",
+            random_state=rng.randint(_MAX_SEED),
+        )
+        return mixture.fit(codes)
 
     def _set_offset(self, train_scores: np.ndarray) -> None:
         if self.contamination == "auto":
@@ -268,7 +298,16 @@ class BaseGenerator(
             raise ValueError(
                 f"{type(self).__name__} is unconditional; call sample without y."
             )
-        return rng.standard_normal((n_samples, *self._latent_shape))
+        mixture = self.latent_density_
+        if mixture is None:
+            return rng.standard_normal((n_samples, *self._latent_shape))
+        component = rng.choice(
+            len(mixture.weights_), size=n_samples, p=mixture.weights_
+        )
+        chol = np.linalg.cholesky(mixture.covariances_)[component]
+        eps = rng.standard_normal((n_samples, self.n_components_, 1))
+        Z = mixture.means_[component] + (chol @ eps)[..., 0]
+        return Z.reshape(n_samples, *self._latent_shape)
 
     # ---------------------------------------------------------- public API
     def transform(self, X):

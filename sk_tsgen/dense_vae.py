@@ -45,6 +45,16 @@ class DenseVAE(BaseVAE):
         they are copied at every fit, so the ones passed here stay untouched.
     n_mc_samples : int, default=16
         Latent draws per series that :meth:`score_samples` averages.
+    sample_from : {"mixture", "prior"}, default="mixture"
+        Where :meth:`sample` draws latent codes: ``"mixture"`` from a Gaussian
+        mixture fitted after training to the codes of the training series
+        (``latent_density_``), ``"prior"`` from the VAE's N(0, I) prior. The
+        codes of a trained VAE do not fill its prior, and prior draws that land
+        where no series was encoded decode to series unlike the data; the
+        mixture keeps samples on the data. Scores use the prior either way.
+    n_mixture_components : int, default=10
+        Components of that mixture (full covariances). It is fitted on at most
+        2000 training codes drawn at random.
     contamination : "auto" or float in (0, 0.5], default="auto"
         Sets ``offset_``, the threshold of :meth:`predict`: with a float, that
         fraction of the training series is labelled anomalous; with ``"auto"``,
@@ -80,6 +90,9 @@ class DenseVAE(BaseVAE):
         standardised series) and ``valid_loss``.
     offset_ : float
         Threshold on :meth:`score_samples` used by :meth:`predict`.
+    latent_density_ : sklearn.mixture.GaussianMixture or None
+        Density of the training codes that :meth:`sample` draws from, or None
+        with ``sample_from="prior"``.
 
     See Also
     --------
@@ -111,6 +124,8 @@ class DenseVAE(BaseVAE):
         validation_fraction: float = 0.0,
         callbacks: list | None = None,
         n_mc_samples: int = 16,
+        sample_from: str = "mixture",
+        n_mixture_components: int = 10,
         contamination: str | float = "auto",
         device: str = "auto",
         random_state=None,
@@ -125,6 +140,8 @@ class DenseVAE(BaseVAE):
         self.validation_fraction = validation_fraction
         self.callbacks = callbacks
         self.n_mc_samples = n_mc_samples
+        self.sample_from = sample_from
+        self.n_mixture_components = n_mixture_components
         self.contamination = contamination
         self.device = device
         self.random_state = random_state

@@ -48,24 +48,38 @@ def test_samples_look_like_sines(sines_vae):
     vae, X_test = sines_vae
     synth = vae.sample(400, random_state=0)
     assert synth.shape == (400, 5, 24)
-    # Level, bulk range (the data lie in [0.5, 1]) and smoothness. With beta=1
-    # prior samples spread less than the data; beta > 1 widens them.
+    # Level, spread, bulk range (the data lie in [0.5, 1]) and smoothness.
     assert abs(synth.mean() - X_test.mean()) < 0.03
+    assert abs(synth.std() - X_test.std()) < 0.02
     assert np.percentile(synth, 1) > 0.4 and np.percentile(synth, 99) < 1.1
     step = np.abs(np.diff(synth, axis=2)).mean()
     assert step == pytest.approx(np.abs(np.diff(X_test, axis=2)).mean(), rel=0.25)
 
 
-def test_beta_above_one_widens_the_samples():
-    X = make_sines(1000, n_timesteps=24, n_channels=5, random_state=0)
-    spread = [
-        DenseVAE(beta=beta, max_epochs=30, random_state=0)
-        .fit(X)
-        .sample(500, random_state=0)
-        .std()
-        for beta in (1, 16)
-    ]
-    assert spread[0] < spread[1] <= X.std() * 1.1
+def _roughness(X):
+    """RMS of second differences: how far series are from locally straight."""
+    return np.sqrt((np.diff(X, 2, axis=2) ** 2).mean())
+
+
+def test_mixture_samples_stay_on_the_data_where_prior_samples_do_not(sines_vae):
+    """Prior draws fall where no series was encoded and decode to rough series
+    that spread too little; draws from the code mixture do not."""
+    vae, X_test = sines_vae
+    from_mixture = vae.sample(500, random_state=0)
+    prior_codes = np.random.default_rng(0).standard_normal((500, vae.n_components_))
+    from_prior = vae.inverse_transform(prior_codes)
+    assert _roughness(from_mixture) < 0.5 * _roughness(from_prior)
+    assert abs(from_mixture.std() - X_test.std()) < 0.1 * X_test.std()
+    assert from_prior.std() < 0.8 * X_test.std()
+
+
+def test_sample_from_prior_needs_no_mixture():
+    X = make_sines(200, n_timesteps=12, n_channels=2, random_state=0)
+    vae = DenseVAE(sample_from="prior", max_epochs=2, random_state=0).fit(X)
+    assert vae.latent_density_ is None
+    assert vae.sample(3, random_state=0).shape == (3, 2, 12)
+    mixture = DenseVAE(n_mixture_components=3, max_epochs=2, random_state=0).fit(X)
+    assert mixture.latent_density_.n_components == 3
 
 
 def test_hidden_layer_sizes_shape_the_network():
