@@ -23,7 +23,9 @@ from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
+import pandas as pd
 import torch
+from numpy.typing import ArrayLike
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -38,11 +40,13 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from skorch.callbacks import ProgressBar
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
+from skorch.history import History
 
 from ._nets import BatchSlicer, ELBONet, NegativeELBO
 from ._validation import FLOAT_DTYPES, check_n_samples, check_series, restore_layout
 
 _MAX_SEED = np.iinfo(np.int32).max
+RandomState = int | np.random.RandomState | None
 # Training codes the latent mixture is fitted on, at most: EM on more costs seconds
 # and adds little to an estimate of a low-dimensional density.
 _MAX_MIXTURE_CODES = 2000
@@ -52,6 +56,12 @@ def resolve_device(device) -> torch.device:
     """Turn the ``device`` parameter into a ``torch.device``.
 
     ``"auto"`` (or ``None``) picks CUDA when it is available and the CPU otherwise.
+
+    Examples
+    --------
+    >>> from sk_tsgen.base import resolve_device
+    >>> resolve_device("cpu")
+    device(type='cpu')
     """
     if device is None or device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -69,7 +79,20 @@ def resolve_device(device) -> torch.device:
 
 @contextmanager
 def seeded_torch(seed: int, device: torch.device):
-    """Seed torch for the block and restore the caller's random state after it."""
+    """Seed torch for the block and restore the caller's random state after it.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_tsgen.base import seeded_torch
+    >>> state = torch.get_rng_state()
+    >>> with seeded_torch(0, torch.device("cpu")):
+    ...     a = torch.rand(2)
+    >>> with seeded_torch(0, torch.device("cpu")):
+    ...     b = torch.rand(2)
+    >>> bool(torch.equal(a, b)), bool(torch.equal(torch.get_rng_state(), state))
+    (True, True)
+    """
     cuda = [device.index or 0] if device.type == "cuda" else []
     with torch.random.fork_rng(devices=cuda):
         torch.default_generator.manual_seed(seed)
@@ -85,7 +108,14 @@ class BaseGenerator(
     """Base class of the generators: fit, encode, decode, sample and score series.
 
     Not meant to be used directly: subclasses define ``__init__`` with their
-    hyperparameters and ``_build_module``.
+    hyperparameters and ``_build_module``; see :class:`sk_tsgen.DenseVAE`.
+
+    Examples
+    --------
+    >>> from sk_tsgen import DenseVAE
+    >>> from sk_tsgen.base import BaseGenerator
+    >>> isinstance(DenseVAE(), BaseGenerator)
+    True
     """
 
     _parameter_constraints: dict = {
@@ -120,7 +150,7 @@ class BaseGenerator(
         """Raise if the model cannot handle series of this length."""
 
     # -------------------------------------------------------------- training
-    def fit(self, X, y=None):
+    def fit(self, X: ArrayLike, y: None = None) -> BaseGenerator:
         """Learn the distribution of the series in ``X``.
 
         Parameters
@@ -237,7 +267,7 @@ class BaseGenerator(
             )
 
     @property
-    def history_(self):
+    def history_(self) -> History:
         """skorch ``History`` of the last fit: per-epoch ``train_loss`` and,
         with ``validation_fraction > 0``, ``valid_loss``."""
         check_is_fitted(self)
@@ -310,7 +340,7 @@ class BaseGenerator(
         return Z.reshape(n_samples, *self._latent_shape)
 
     # ---------------------------------------------------------- public API
-    def transform(self, X):
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Encode series into latent codes (the posterior means).
 
         Parameters
@@ -331,7 +361,7 @@ class BaseGenerator(
         )
         return codes.astype(X3.dtype, copy=False)
 
-    def inverse_transform(self, Z):
+    def inverse_transform(self, Z: ArrayLike) -> np.ndarray | pd.DataFrame:
         """Decode latent codes into series, in the layout and units of ``fit``.
 
         Parameters
@@ -353,7 +383,13 @@ class BaseGenerator(
             )
         return restore_layout(self, self._decode(Z).astype(Z.dtype, copy=False))
 
-    def sample(self, n_samples: int = 1, *, y=None, random_state=None):
+    def sample(
+        self,
+        n_samples: int = 1,
+        *,
+        y: ArrayLike | None = None,
+        random_state: RandomState = None,
+    ) -> np.ndarray | pd.DataFrame:
         """Generate new series.
 
         Parameters
@@ -377,7 +413,7 @@ class BaseGenerator(
         X3 = self._decode(Z).astype(self._output_dtype, copy=False)
         return restore_layout(self, X3)
 
-    def score_samples(self, X):
+    def score_samples(self, X: ArrayLike) -> np.ndarray:
         """Log-density bound of each series (higher = more normal).
 
         For a VAE this is the evidence lower bound (ELBO) of ``log p(x)`` in the
@@ -397,7 +433,7 @@ class BaseGenerator(
         check_is_fitted(self)
         return self._score_scaled(self._scale(check_series(self, X, reset=False)))
 
-    def score(self, X, y=None) -> float:
+    def score(self, X: ArrayLike, y: None = None) -> float:
         """Mean of :meth:`score_samples`: higher is better, for model selection.
 
         Parameters
@@ -413,7 +449,7 @@ class BaseGenerator(
         """
         return float(np.mean(self.score_samples(X)))
 
-    def decision_function(self, X):
+    def decision_function(self, X: ArrayLike) -> np.ndarray:
         """``score_samples(X) - offset_``: negative for anomalous series.
 
         Parameters
@@ -427,7 +463,7 @@ class BaseGenerator(
         """
         return self.score_samples(X) - self.offset_
 
-    def predict(self, X):
+    def predict(self, X: ArrayLike) -> np.ndarray:
         """Label each series +1 (normal) or -1 (anomalous), as ``IsolationForest``.
 
         Parameters

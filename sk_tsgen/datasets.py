@@ -10,7 +10,7 @@ def make_sines(
     n_samples: int,
     n_timesteps: int = 24,
     n_channels: int = 5,
-    random_state=None,
+    random_state: int | np.random.RandomState | None = None,
 ) -> np.ndarray:
     """TimeGAN's Sines benchmark: independent sine waves per channel.
 

@@ -79,7 +79,7 @@ class DenseVAE(BaseVAE):
         Timesteps of the training series.
     n_features_in_ : int
         Values per training series (``n_channels_ * n_timesteps_``).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Column names, when ``fit`` was given a DataFrame with string columns.
     scaler_ : sklearn.preprocessing.StandardScaler
         Per-channel standardisation learned in ``fit``.
@@ -128,7 +128,7 @@ class DenseVAE(BaseVAE):
         n_mixture_components: int = 10,
         contamination: str | float = "auto",
         device: str = "auto",
-        random_state=None,
+        random_state: int | np.random.RandomState | None = None,
         verbose: int = 0,
     ):
         self.latent_dim = latent_dim

@@ -26,6 +26,14 @@ class MLPEncoder(nn.Module):
         Widths of the ReLU layers.
     latent_dim : int
         Size of the latent code.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_tsgen.modules import MLPEncoder
+    >>> mean, log_var = MLPEncoder(3, 24, [64], 8)(torch.randn(5, 3, 24))
+    >>> mean.shape, log_var.shape
+    (torch.Size([5, 8]), torch.Size([5, 8]))
     """
 
     def __init__(
@@ -51,6 +59,13 @@ class MLPDecoder(nn.Module):
 
     The output layer is linear: the series are standardised, so their values are
     not confined to an interval.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_tsgen.modules import MLPDecoder
+    >>> MLPDecoder(3, 24, [64], 8)(torch.randn(5, 8)).shape
+    torch.Size([5, 3, 24])
     """
 
     def __init__(

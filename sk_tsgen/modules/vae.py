@@ -37,6 +37,17 @@ class GaussianVAE(nn.Module):
         series that the decoder reproduces exactly.
     momentum : float
         Weight of the old value in the running average of the noise variance.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_tsgen.modules import GaussianVAE, MLPDecoder, MLPEncoder
+    >>> vae = GaussianVAE(MLPEncoder(2, 10, [16], 3), MLPDecoder(2, 10, [16], 3), 2)
+    >>> x = torch.randn(4, 2, 10)
+    >>> sorted(vae(x))
+    ['kl', 'log_likelihood']
+    >>> vae.elbo(x, eps=torch.randn(8, 3)).shape
+    torch.Size([4])
     """
 
     def __init__(
