@@ -250,8 +250,9 @@ class BaseGenerator(
             codes = codes[rng.choice(len(codes), _MAX_MIXTURE_CODES, replace=False)]
         if len(codes) < 2:  # a single series: a narrow Gaussian around its code
             codes = codes + 1e-3 * rng.standard_normal((2, codes.shape[1]))
+        n_distinct = len(np.unique(codes, axis=0))
         mixture = GaussianMixture(
-            n_components=min(self.n_mixture_components, len(codes)),
+            n_components=min(self.n_mixture_components, n_distinct),
             covariance_type="full",
             random_state=rng.randint(_MAX_SEED),
         )

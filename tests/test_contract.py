@@ -325,3 +325,14 @@ def test_bad_parameters_name_the_problem(make_generator, sines):
         make_generator(latent_dim=0).fit(X)
     with pytest.raises(ValueError, match="contamination"):
         make_generator(contamination=0.7).fit(X)
+
+
+def test_degenerate_series_fit_without_warnings(make_generator):
+    import warnings
+
+    X = np.r_[np.zeros((20, 10)), np.ones((20, 10))]  # two distinct series
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = make_generator(max_epochs=2).fit(X)
+        assert est.sample(3, random_state=0).shape == (3, 10)
+        assert np.isfinite(est.score_samples(X)).all()
