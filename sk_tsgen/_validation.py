@@ -14,6 +14,8 @@ import pandas as pd
 from sklearn.utils.validation import check_array, validate_data
 
 FLOAT_DTYPES = (np.float64, np.float32)
+# What a ``random_state`` argument may be, as in scikit-learn.
+RandomStateLike = int | np.random.RandomState | None
 
 
 def _ndim(X) -> int:

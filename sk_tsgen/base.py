@@ -43,10 +43,15 @@ from skorch.helper import predefined_split
 from skorch.history import History
 
 from ._nets import BatchSlicer, ELBONet, NegativeELBO
-from ._validation import FLOAT_DTYPES, check_n_samples, check_series, restore_layout
+from ._validation import (
+    FLOAT_DTYPES,
+    RandomStateLike,
+    check_n_samples,
+    check_series,
+    restore_layout,
+)
 
 _MAX_SEED = np.iinfo(np.int32).max
-RandomState = int | np.random.RandomState | None
 # Training codes the latent mixture is fitted on, at most: EM on more costs seconds
 # and adds little to an estimate of a low-dimensional density.
 _MAX_MIXTURE_CODES = 2000
@@ -389,7 +394,7 @@ class BaseGenerator(
         n_samples: int = 1,
         *,
         y: ArrayLike | None = None,
-        random_state: RandomState = None,
+        random_state: RandomStateLike = None,
     ) -> np.ndarray | pd.DataFrame:
         """Generate new series.
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils import check_random_state
 
+from ._validation import RandomStateLike
+
 
 def make_sines(
     n_samples: int,
     n_timesteps: int = 24,
     n_channels: int = 5,
-    random_state: int | np.random.RandomState | None = None,
+    random_state: RandomStateLike = None,
 ) -> np.ndarray:
     """TimeGAN's Sines benchmark: independent sine waves per channel.
 

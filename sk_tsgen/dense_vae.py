@@ -6,6 +6,7 @@ from numbers import Integral
 
 import numpy as np
 
+from ._validation import RandomStateLike
 from .base import BaseVAE
 from .modules import GaussianVAE, MLPDecoder, MLPEncoder
 
@@ -128,7 +129,7 @@ class DenseVAE(BaseVAE):
         n_mixture_components: int = 10,
         contamination: str | float = "auto",
         device: str = "auto",
-        random_state: int | np.random.RandomState | None = None,
+        random_state: RandomStateLike = None,
         verbose: int = 0,
     ):
         self.latent_dim = latent_dim
