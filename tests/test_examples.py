@@ -22,3 +22,16 @@ def test_dense_vae_demo_writes_its_figure(tmp_path):
     result = demo.main(str(out), n_series=400, max_epochs=15, n_plot=60)
     assert out.stat().st_size > 10_000
     assert result["ranked"] >= 0.95
+
+
+def test_fidelity_example_ranks_and_selects(tmp_path):
+    pytest.importorskip("matplotlib")
+    example = _load("plot_fidelity_metrics")
+    out = tmp_path / "fidelity.png"
+    result = example.main(str(out), n_series=600, max_epochs=30, n_iterations=30)
+    assert out.stat().st_size > 20_000
+    rows = result["rows"]
+    assert set(rows) == {"real (new draw)", "GaussianMixture", "DenseVAE"}
+    assert all(len(row) == 6 for row in rows.values())
+    assert abs(rows["real (new draw)"]["MMD"]) < 0.005
+    assert result["best_params"] == {"latent_dim": 8}

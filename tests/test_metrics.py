@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import GridSearchCV, cross_validate
 
 from sk_tsgen import DenseVAE
@@ -53,6 +55,22 @@ def test_strong_judge_sees_what_the_protocol_judge_misses(sets):
     strong = discriminative_score(real, noisy, hidden_size=32, **kw)
     assert strong > 0.3
     assert strong > weak + 0.1
+
+
+def test_classifier_judge_on_flat_windows(sets):
+    real, same, backwards, noisy = sets
+    judge = LogisticRegression(max_iter=1000)
+    assert discriminative_score(real, same, classifier=judge, random_state=0) < 0.05
+    assert discriminative_score(real, backwards, classifier=judge, random_state=0) > 0.3
+    forest = RandomForestClassifier(n_estimators=20)
+    a = discriminative_score(real, noisy, classifier=forest, random_state=1)
+    assert a > 0.3
+    assert a == discriminative_score(real, noisy, classifier=forest, random_state=1)
+    assert forest.random_state is None  # the caller's estimator is left alone
+    with pytest.raises(ValueError, match="either hidden_size"):
+        discriminative_score(real, same, classifier=judge, hidden_size=4)
+    with pytest.raises(TypeError, match="scikit-learn classifier"):
+        discriminative_score(real, same, classifier=LinearRegression())
 
 
 def test_discriminative_is_deterministic_and_seed_dependent(sets):

@@ -11,6 +11,8 @@ from numbers import Integral
 import numpy as np
 import torch
 from numpy.typing import ArrayLike
+from sklearn.base import ClassifierMixin, clone, is_classifier
+from sklearn.metrics import balanced_accuracy_score
 from sklearn.utils import check_random_state
 from torch import nn
 
@@ -61,11 +63,39 @@ def _predict(model: nn.Module, x: np.ndarray, device) -> np.ndarray:
     return np.concatenate(outs)
 
 
+def _split(arr: np.ndarray, train_fraction: float, rng):
+    order = rng.permutation(arr.shape[0])
+    n_train = min(max(1, round(train_fraction * arr.shape[0])), arr.shape[0] - 1)
+    return arr[order[:n_train]], arr[order[n_train:]]
+
+
+def _classifier_judge(classifier, real, synth, train_fraction, rng) -> float:
+    """The discriminative score with a scikit-learn classifier on flat windows."""
+    if not is_classifier(classifier):
+        raise TypeError(
+            f"classifier must be a scikit-learn classifier, got {classifier!r}."
+        )
+    judge = clone(classifier)
+    if "random_state" in judge.get_params() and judge.random_state is None:
+        judge.set_params(random_state=int(rng.randint(_MAX_SEED)))
+    (real_train, real_test), (synth_train, synth_test) = (
+        _split(arr.reshape(len(arr), -1), train_fraction, rng) for arr in (real, synth)
+    )
+    judge.fit(
+        np.concatenate([real_train, synth_train]),
+        np.r_[np.ones(len(real_train)), np.zeros(len(synth_train))],
+    )
+    y_test = np.r_[np.ones(len(real_test)), np.zeros(len(synth_test))]
+    predicted = judge.predict(np.concatenate([real_test, synth_test]))
+    return float(abs(balanced_accuracy_score(y_test, predicted) - 0.5))
+
+
 def discriminative_score(
     X_real: ArrayLike,
     X_synth: ArrayLike,
     *,
     hidden_size: int | None = None,
+    classifier: ClassifierMixin | None = None,
     n_iterations: int = 2000,
     batch_size: int = 128,
     train_fraction: float = 0.8,
@@ -95,12 +125,19 @@ def discriminative_score(
             (n, n_channels, n_timesteps)
         Real and synthetic series, at least 5 of each.
     hidden_size : int or None, default=None
-        Hidden units of the judge. None is the protocol's ``n_channels // 2``
-        (at least 1), a weak judge; 64 gives a strong one.
+        Hidden units of the GRU judge. None is the protocol's
+        ``n_channels // 2`` (at least 1), a weak judge.
+    classifier : scikit-learn classifier or None, default=None
+        Another judge instead of the GRU: a clone of it is fitted on the
+        flattened series of the same split (its ``random_state``, when it has one
+        and it is None, is seeded from ``random_state``). A judge that sees every
+        value of the window, such as
+        :class:`~sklearn.ensemble.HistGradientBoostingClassifier`, catches
+        samples that fall outside the data's support, which a small GRU misses.
     n_iterations : int, default=2000
-        Training steps.
+        Training steps of the GRU judge.
     batch_size : int, default=128
-        Series of each set per step.
+        Series of each set per step of the GRU judge.
     train_fraction : float, default=0.8
         Share of each set the judge trains on.
     scaling : {"minmax", None}, default="minmax"
@@ -129,6 +166,8 @@ def discriminative_score(
     real, synth = check_real_synth(X_real, X_synth, min_series=5)
     if not 0.0 < train_fraction < 1.0:
         raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction!r}.")
+    if classifier is not None and hidden_size is not None:
+        raise ValueError("Give either hidden_size (a GRU judge) or classifier.")
     hidden = _protocol_hidden_size(hidden_size, real.shape[1])
     n_iterations = _check_positive_int(n_iterations, "n_iterations")
     batch_size = _check_positive_int(batch_size, "batch_size")
@@ -136,15 +175,13 @@ def discriminative_score(
     rng = check_random_state(random_state)
 
     real, synth = scale_pair(real, synth, scaling)
+    if classifier is not None:
+        return _classifier_judge(classifier, real, synth, train_fraction, rng)
     # (n, channels, steps) -> (n, steps, channels), the GRU's batch_first layout
     real = np.ascontiguousarray(real.transpose(0, 2, 1), dtype=np.float32)
     synth = np.ascontiguousarray(synth.transpose(0, 2, 1), dtype=np.float32)
-    splits = []
-    for arr in (real, synth):
-        order = rng.permutation(arr.shape[0])
-        n_train = min(max(1, round(train_fraction * arr.shape[0])), arr.shape[0] - 1)
-        splits.append((arr[order[:n_train]], arr[order[n_train:]]))
-    (real_train, real_test), (synth_train, synth_test) = splits
+    real_train, real_test = _split(real, train_fraction, rng)
+    synth_train, synth_test = _split(synth, train_fraction, rng)
 
     with seeded_torch(int(rng.randint(_MAX_SEED)), device):
         model = _GRURegressor(real.shape[2], hidden, per_step=False).to(device)

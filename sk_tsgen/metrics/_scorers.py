@@ -44,6 +44,19 @@ class FidelityScorer:
     Made by :func:`make_fidelity_scorer`; called as ``scorer(estimator, X, y)``.
     The returned value is the metric negated, so that greater is better as
     :class:`~sklearn.model_selection.GridSearchCV` expects.
+
+    Examples
+    --------
+    >>> from sk_tsgen import DenseVAE
+    >>> from sk_tsgen.datasets import make_sines
+    >>> from sk_tsgen.metrics import make_fidelity_scorer
+    >>> X = make_sines(100, n_channels=2, random_state=0)
+    >>> vae = DenseVAE(max_epochs=5, random_state=0).fit(X)
+    >>> scorer = make_fidelity_scorer("correlational", random_state=0)
+    >>> scorer
+    make_fidelity_scorer(correlational_score)
+    >>> bool(scorer(vae, X) <= 0)
+    True
     """
 
     def __init__(self, metric, n_samples, random_state, metric_params):

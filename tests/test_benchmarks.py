@@ -1,0 +1,28 @@
+"""The benchmark scripts run end to end (in a quick mode) and print their table."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_fidelity_benchmark_quick_run(tmp_path, capsys):
+    fidelity = _load("fidelity")
+    results = tmp_path / "fidelity.json"
+    argv = ["--quick", "--runs", "2", "--n-series", "80", "--results", str(results)]
+    fidelity.main([*argv, "--models", "Real data", "PCA (10) + Gaussian"])
+    fidelity.main([*argv, "--models", "DenseVAE"])  # joins the earlier rows
+    rows = json.loads(results.read_text())["rows"]
+    assert list(rows) == ["Real data", "PCA (10) + Gaussian", "DenseVAE"]
+    assert all(len(runs) == 2 for runs in rows.values())
+    table = capsys.readouterr().out.split("| model |")[-1]
+    for name in [*rows, "TimeGAN (published)", "Diffusion-TS (published)"]:
+        assert f"| {name} |" in table
