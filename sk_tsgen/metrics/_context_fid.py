@@ -8,9 +8,9 @@ from scipy import linalg
 from sklearn.utils import check_random_state
 
 from .._validation import RandomStateLike
-from ..base import resolve_device, seeded_torch
+from ..base import _MAX_SEED, resolve_device, seeded_torch
 from ._inputs import check_real_synth, scale_pair
-from ._post_hoc import _MAX_SEED, _check_positive_int
+from ._post_hoc import _check_positive_int
 from ._ts2vec import embed_series, fit_ts2vec
 
 

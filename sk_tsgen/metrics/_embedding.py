@@ -9,9 +9,8 @@ from sklearn.manifold import TSNE
 from sklearn.utils import check_random_state
 
 from .._validation import RandomStateLike
+from ..base import _MAX_SEED
 from ._inputs import check_real_synth, scale_pair, subsample
-
-_MAX_SEED = np.iinfo(np.int32).max
 
 
 def embed_2d(

@@ -17,10 +17,9 @@ from sklearn.utils import check_random_state
 from torch import nn
 
 from .._validation import RandomStateLike
-from ..base import resolve_device, seeded_torch
+from ..base import _MAX_SEED, resolve_device, seeded_torch
 from ._inputs import check_real_synth, scale_pair
 
-_MAX_SEED = np.iinfo(np.int32).max
 _EVAL_BATCH = 4096
 
 

@@ -9,9 +9,10 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from .._validation import RandomStateLike, check_n_samples, check_series
+from ..base import _MAX_SEED
 from ._context_fid import context_fid
 from ._embedding import embedding_kl
-from ._post_hoc import _MAX_SEED, discriminative_score, predictive_score
+from ._post_hoc import discriminative_score, predictive_score
 from ._statistics import (
     autocorrelation_difference,
     correlational_score,
