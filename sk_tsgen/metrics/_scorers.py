@@ -32,7 +32,7 @@ FIDELITY_METRICS: dict[str, Callable] = {
 }
 
 
-def _as_panel(estimator, X) -> np.ndarray:
+def _panel_as_fitted(estimator, X) -> np.ndarray:
     """Series in ``(n, channels, timesteps)``, read the way the generator reads them."""
     if hasattr(estimator, "n_channels_"):
         return check_series(estimator, X, reset=False)
@@ -72,14 +72,14 @@ class FidelityScorer:
 
     def __call__(self, estimator, X, y=None) -> float:
         rng = check_random_state(self.random_state)
-        real = _as_panel(estimator, X)
+        real = _panel_as_fitted(estimator, X)
         n_samples = len(real) if self.n_samples is None else self.n_samples
         sample_seed, metric_seed = rng.randint(_MAX_SEED, size=2)
         if y is None:
             synth = estimator.sample(n_samples, random_state=int(sample_seed))
         else:
             synth = estimator.sample(n_samples, y=y, random_state=int(sample_seed))
-        synth = _as_panel(estimator, synth)
+        synth = _panel_as_fitted(estimator, synth)
         params = dict(self.metric_params)
         if "random_state" in inspect.signature(self.metric).parameters:
             params.setdefault("random_state", int(metric_seed))
