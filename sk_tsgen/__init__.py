@@ -1,7 +1,8 @@
 """Deep generative models for time series as scikit-learn estimators."""
 
+from .conv_vae import ConvVAE
 from .dense_vae import DenseVAE
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["DenseVAE", "__version__"]
+__all__ = ["ConvVAE", "DenseVAE", "__version__"]

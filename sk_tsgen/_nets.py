@@ -20,7 +20,8 @@ class BatchSlicer:
     Parameters
     ----------
     dataset : skorch.dataset.Dataset
-        Dataset whose ``X`` is a tensor of shape ``(n, ...)``.
+        Dataset whose ``X`` is a tensor of shape ``(n, ...)``, or a dict of such
+        tensors (the series and their per-series context), sliced together.
     batch_size : int
     shuffle : bool
         Whether to draw a new order of the series for every pass.
@@ -35,16 +36,28 @@ class BatchSlicer:
         self.shuffle = shuffle
         self.generator = generator
 
+    def _n_rows(self) -> int:
+        return len(self.X["x"] if isinstance(self.X, dict) else self.X)
+
     def __len__(self) -> int:
-        return math.ceil(len(self.X) / self.batch_size)
+        return math.ceil(self._n_rows() / self.batch_size)
 
     def __iter__(self):
         X = self.X
         if self.shuffle:
-            order = torch.randperm(len(X), generator=self.generator)
-            X = X[order.to(X.device)]
-        for start in range(0, len(X), self.batch_size):
-            yield X[start : start + self.batch_size], None
+            order = torch.randperm(self._n_rows(), generator=self.generator)
+            X = _rows(X, order)
+        for start in range(0, self._n_rows(), self.batch_size):
+            yield _rows(X, slice(start, start + self.batch_size)), None
+
+
+def _rows(X, index):
+    """Rows ``index`` of a tensor, or of every tensor in a dict."""
+    if isinstance(X, dict):
+        return {key: _rows(value, index) for key, value in X.items()}
+    if isinstance(index, torch.Tensor):
+        index = index.to(X.device)
+    return X[index]
 
 
 class NegativeELBO(nn.Module):
@@ -58,8 +71,9 @@ class NegativeELBO(nn.Module):
         super().__init__()
         self.beta = beta
 
-    def forward(self, terms: dict[str, torch.Tensor], X: torch.Tensor) -> torch.Tensor:
-        n_values = X[0].numel()
+    def forward(self, terms: dict[str, torch.Tensor], X) -> torch.Tensor:
+        x = X["x"] if isinstance(X, dict) else X
+        n_values = x[0].numel()
         return -(terms["log_likelihood"] - self.beta * terms["kl"]).mean() / n_values
 
 

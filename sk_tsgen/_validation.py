@@ -52,6 +52,10 @@ def check_series(estimator, X, *, reset: bool) -> np.ndarray:
     -------
     X3 : ndarray of shape (n_series, n_channels, n_timesteps)
         The series as float32 or float64.
+
+    A model whose class sets ``_free_length = True`` accepts, after ``fit``,
+    3-D series of any length that its ``_check_n_timesteps`` allows; in a 2-D
+    input the columns stay features, whose number is fixed by ``fit``.
     """
     name = type(estimator).__name__
     ndim = _ndim(X)
@@ -83,7 +87,16 @@ def check_series(estimator, X, *, reset: bool) -> np.ndarray:
                 "channels: pass a 3-D array of shape "
                 f"(n_series, {estimator.n_channels_}, {estimator.n_timesteps_})."
             )
-        X2 = validate_data(estimator, X, reset=reset, dtype=FLOAT_DTYPES)
+        try:
+            X2 = validate_data(estimator, X, reset=reset, dtype=FLOAT_DTYPES)
+        except ValueError as exc:
+            if _free_length(estimator) and "features, but" in str(exc):
+                raise ValueError(
+                    f"{exc} In a 2-D input the columns are the features; "
+                    f"{name} takes series of other lengths as a 3-D array "
+                    "(n_series, n_channels, n_timesteps) or a pandas Series."
+                ) from None
+            raise
         X3 = X2[:, np.newaxis, :]
         if reset:
             estimator.n_channels_ = 1
@@ -92,9 +105,13 @@ def check_series(estimator, X, *, reset: bool) -> np.ndarray:
                 estimator._layout = ("frame", X.columns)
             else:
                 estimator._layout = ("array2d", None)
-    if reset:
-        estimator._check_n_timesteps(X3.shape[2])
+    estimator._check_n_timesteps(X3.shape[2])
     return X3
+
+
+def _free_length(estimator) -> bool:
+    """Whether the model takes series of other lengths than it was fitted on."""
+    return getattr(estimator, "_free_length", False)
 
 
 def _check_fitted_shape(estimator, n_channels: int, n_timesteps: int) -> None:
@@ -104,7 +121,7 @@ def _check_fitted_shape(estimator, n_channels: int, n_timesteps: int) -> None:
             f"X has {n_channels} channels, but {name} is expecting "
             f"{estimator.n_channels_} channels as input."
         )
-    if n_timesteps != estimator.n_timesteps_:
+    if n_timesteps != estimator.n_timesteps_ and not _free_length(estimator):
         raise ValueError(
             f"X has {n_timesteps} timesteps, but {name} is expecting "
             f"{estimator.n_timesteps_} timesteps as input."

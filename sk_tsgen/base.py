@@ -8,12 +8,20 @@ where its training differs, a net class; nothing else.
 
 The module of a generator provides:
 
+``forward(x, **context) -> dict``
+    the per-series terms of the training loss, for a batch of scaled series ``x``
+    of shape ``(n, channels, timesteps)``;
 ``encode(x) -> (mean, log_var)``
-    latent codes of scaled series ``x`` of shape ``(n, channels, timesteps)``;
+    latent codes of scaled series;
 ``decode(z) -> x``
     the series mean for latent codes ``z``;
-``elbo(x, eps) -> (n,)``
+``elbo(x, eps, **context) -> (n,)``
     a per-series log-density bound, with ``eps`` shared standard normal draws.
+
+``context`` holds per-series inputs beside the values (for instance the
+time of year of every latent step); a model that needs them supplies them from
+:meth:`BaseGenerator._check_input`, and they travel with ``x`` through
+training, batching and scoring as entries of one dict of arrays.
 """
 
 from __future__ import annotations
@@ -154,6 +162,17 @@ class BaseGenerator(
     def _check_n_timesteps(self, n_timesteps: int) -> None:
         """Raise if the model cannot handle series of this length."""
 
+    def _check_input(
+        self, X, y=None, *, reset: bool = False, context: bool = True
+    ) -> tuple[np.ndarray, dict]:
+        """Validate ``X`` (and ``y`` where the model uses it).
+
+        Returns the series as ``(n, channels, timesteps)`` floats and a dict of
+        per-series context arrays for the module (empty here; ``context=False``
+        asks for none, as encoding needs none).
+        """
+        return check_series(self, X, reset=reset), {}
+
     # -------------------------------------------------------------- training
     def fit(self, X: ArrayLike, y: None = None) -> BaseGenerator:
         """Learn the distribution of the series in ``X``.
@@ -165,7 +184,7 @@ class BaseGenerator(
             Training series in raw units; a 2-D input (array or DataFrame with
             one column per timestep) holds univariate series.
         y : None
-            Ignored; present for API consistency.
+            Ignored by unconditional models; present for API consistency.
 
         Returns
         -------
@@ -173,54 +192,54 @@ class BaseGenerator(
             The fitted generator.
         """
         self._validate_params()
-        X3 = check_series(self, X, reset=True)
+        X3, context = self._check_input(X, y, reset=True)
         self._output_dtype = X3.dtype
         rng = check_random_state(self.random_state)
         self.scaler_ = StandardScaler().fit(
             X3.transpose(0, 2, 1).reshape(-1, self.n_channels_)
         )
-        Xs = self._scale(X3)
-        X_train, X_valid = self._train_valid_split(Xs, rng)
+        data = {"x": self._scale(X3), **context}
+        train, valid = self._train_valid_split(data, rng)
         device = resolve_device(self.device)
         init_seed, shuffle_seed, score_seed = rng.randint(_MAX_SEED, size=3)
         with seeded_torch(int(init_seed), device):
             self.net_ = self._make_net(
-                self._build_module(), device, int(shuffle_seed), X_valid
+                self._build_module(), device, int(shuffle_seed), valid
             )
-            self.net_.fit(torch.as_tensor(X_train, device=device))
+            self.net_.fit(_as_tensors(train, device))
         self._score_seed = int(score_seed)
-        codes = self._infer(lambda x: self.net_.module_.encode(x)[0], X_train)
+        codes = self._infer(lambda b: self.net_.module_.encode(b["x"])[0], train)
         self._latent_shape = codes.shape[1:]
         self.n_components_ = int(np.prod(self._latent_shape))
         self.latent_density_ = self._fit_latent_density(
             codes.reshape(len(codes), -1), rng
         )
-        self._set_offset(self._score_scaled(Xs))
+        self._set_offset(self._score_scaled(data))
         return self
 
-    def _train_valid_split(self, Xs: np.ndarray, rng):
+    def _train_valid_split(self, data: dict, rng):
+        n_series = len(data["x"])
         if self.validation_fraction == 0:
-            return Xs, None
-        n_valid = int(round(self.validation_fraction * len(Xs)))
-        if n_valid < 1 or n_valid >= len(Xs):
+            return data, None
+        n_valid = int(round(self.validation_fraction * n_series))
+        if n_valid < 1 or n_valid >= n_series:
             raise ValueError(
                 f"validation_fraction={self.validation_fraction} leaves "
-                f"{n_valid} of {len(Xs)} series for validation; it needs at least "
+                f"{n_valid} of {n_series} series for validation; it needs at least "
                 "one series on each side."
             )
-        order = rng.permutation(len(Xs))
-        return Xs[order[n_valid:]], Xs[order[:n_valid]]
+        order = rng.permutation(n_series)
+        return _take(data, order[n_valid:]), _take(data, order[:n_valid])
 
-    def _make_net(self, module, device, shuffle_seed: int, X_valid):
+    def _make_net(self, module, device, shuffle_seed: int, valid):
         callbacks = [copy.deepcopy(cb) for cb in self.callbacks or []]
         extra = {}
         if self.verbose:
             callbacks.append(("progress_bar", ProgressBar()))
         else:
             extra["callbacks__print_log"] = None
-        if X_valid is not None:
-            valid = Dataset(torch.as_tensor(X_valid, device=device))
-            extra["train_split"] = predefined_split(valid)
+        if valid is not None:
+            extra["train_split"] = predefined_split(Dataset(_as_tensors(valid, device)))
         else:
             extra["train_split"] = None
         return self._net_class(
@@ -291,39 +310,47 @@ class BaseGenerator(
     def _unscale(self, X3s: np.ndarray) -> np.ndarray:
         return X3s * self.scaler_.scale_[:, None] + self.scaler_.mean_[:, None]
 
-    def _log_jacobian(self) -> float:
+    def _log_jacobian(self, n_timesteps: int) -> float:
         """``log |dx_scaled / dx|`` of one series, the change of units of a density."""
-        return -self.n_timesteps_ * float(np.sum(np.log(self.scaler_.scale_)))
+        return -n_timesteps * float(np.sum(np.log(self.scaler_.scale_)))
 
-    def _infer(self, fn, arr: np.ndarray) -> np.ndarray:
-        """Apply ``fn`` to ``arr`` in batches, in eval mode, without gradients."""
+    def _infer(
+        self, fn, data: dict | np.ndarray, batch_size: int | None = None
+    ) -> np.ndarray:
+        """Apply ``fn`` in batches, in eval mode, without gradients.
+
+        ``data`` is an array, or a dict of arrays with one row per series, in
+        which case ``fn`` receives a dict of tensors.
+        """
         module, device = self.net_.module_, self.net_.device
+        n_rows = len(data["x"] if isinstance(data, dict) else data)
+        step = batch_size or self._inference_batch_size
         was_training = module.training
         module.eval()
         try:
             with torch.inference_mode():
                 out = [
-                    fn(
-                        torch.as_tensor(
-                            arr[start : start + self._inference_batch_size],
-                            device=device,
-                        )
-                    )
+                    fn(_as_tensors(_take(data, slice(start, start + step)), device))
                     .cpu()
                     .numpy()
-                    for start in range(0, len(arr), self._inference_batch_size)
+                    for start in range(0, n_rows, step)
                 ]
         finally:
             module.train(was_training)
         return np.concatenate(out)
 
-    def _score_scaled(self, Xs: np.ndarray) -> np.ndarray:
+    def _score_draws(self, n_timesteps: int) -> torch.Tensor:
+        """Standard normal latent draws shared by every series that is scored."""
         draws = np.random.RandomState(self._score_seed).standard_normal(
             (self.n_mc_samples, *self._latent_shape)
         )
-        eps = torch.as_tensor(draws, dtype=torch.float32, device=self.net_.device)
-        elbo = self._infer(lambda x: self.net_.module_.elbo(x, eps), Xs)
-        return elbo.astype(np.float64) + self._log_jacobian()
+        return torch.as_tensor(draws, dtype=torch.float32, device=self.net_.device)
+
+    def _score_scaled(self, data: dict) -> np.ndarray:
+        n_timesteps = data["x"].shape[-1]
+        eps = self._score_draws(n_timesteps)
+        elbo = self._infer(lambda b: self.net_.module_.elbo(eps=eps, **b), data)
+        return elbo.astype(np.float64) + self._log_jacobian(n_timesteps)
 
     def _decode(self, Z: np.ndarray):
         Z = Z.astype(np.float32).reshape(-1, *self._latent_shape)
@@ -361,7 +388,7 @@ class BaseGenerator(
             Latent codes.
         """
         check_is_fitted(self)
-        X3 = check_series(self, X, reset=False)
+        X3, _ = self._check_input(X, context=False)
         codes = self._infer(
             lambda x: self.net_.module_.encode(x)[0].flatten(1), self._scale(X3)
         )
@@ -419,7 +446,7 @@ class BaseGenerator(
         X3 = self._decode(Z).astype(self._output_dtype, copy=False)
         return restore_layout(self, X3)
 
-    def score_samples(self, X: ArrayLike) -> np.ndarray:
+    def score_samples(self, X: ArrayLike, y: ArrayLike | None = None) -> np.ndarray:
         """Log-density bound of each series (higher = more normal).
 
         For a VAE this is the evidence lower bound (ELBO) of ``log p(x)`` in the
@@ -431,63 +458,88 @@ class BaseGenerator(
         X : array-like of shape (n_series, n_timesteps) or \
                 (n_series, n_channels, n_timesteps), or DataFrame
             Series to score.
+        y : array-like of shape (n_series,) or None, default=None
+            What the model was fitted with beside the series, where it uses
+            it (the start timestamps of a seasonal :class:`ConvVAE`); ignored
+            by unconditional models.
 
         Returns
         -------
         scores : ndarray of shape (n_series,)
         """
         check_is_fitted(self)
-        return self._score_scaled(self._scale(check_series(self, X, reset=False)))
+        X3, context = self._check_input(X, y)
+        return self._score_scaled({"x": self._scale(X3), **context})
 
-    def score(self, X: ArrayLike, y: None = None) -> float:
+    def score(self, X: ArrayLike, y: ArrayLike | None = None) -> float:
         """Mean of :meth:`score_samples`: higher is better, for model selection.
 
         Parameters
         ----------
         X : array-like
             Series to score.
-        y : None
-            Ignored.
+        y : array-like or None, default=None
+            Passed to :meth:`score_samples`.
 
         Returns
         -------
         score : float
         """
-        return float(np.mean(self.score_samples(X)))
+        return float(np.mean(self.score_samples(X, y)))
 
-    def decision_function(self, X: ArrayLike) -> np.ndarray:
+    def decision_function(self, X: ArrayLike, y: ArrayLike | None = None) -> np.ndarray:
         """``score_samples(X) - offset_``: negative for anomalous series.
 
         Parameters
         ----------
         X : array-like
             Series to judge.
+        y : array-like or None, default=None
+            Passed to :meth:`score_samples`.
 
         Returns
         -------
         scores : ndarray of shape (n_series,)
         """
-        return self.score_samples(X) - self.offset_
+        return self.score_samples(X, y) - self.offset_
 
-    def predict(self, X: ArrayLike) -> np.ndarray:
+    def predict(self, X: ArrayLike, y: ArrayLike | None = None) -> np.ndarray:
         """Label each series +1 (normal) or -1 (anomalous), as ``IsolationForest``.
 
         Parameters
         ----------
         X : array-like
             Series to judge.
+        y : array-like or None, default=None
+            Passed to :meth:`score_samples`.
 
         Returns
         -------
         labels : ndarray of shape (n_series,)
         """
-        return np.where(self.decision_function(X) < 0, -1, 1)
+        return np.where(self.decision_function(X, y) < 0, -1, 1)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def _take(data, index):
+    """Rows ``index`` of an array or of every array in a dict."""
+    if isinstance(data, dict):
+        return {key: value[index] for key, value in data.items()}
+    return data[index]
+
+
+def _as_tensors(data, device):
+    """An array, or a dict of arrays, as torch tensors on ``device``."""
+    if isinstance(data, dict):
+        return {
+            key: torch.as_tensor(value, device=device) for key, value in data.items()
+        }
+    return torch.as_tensor(data, device=device)
 
 
 class BaseVAE(BaseGenerator):

@@ -1,11 +1,25 @@
 import pytest
 
-from sk_tsgen import DenseVAE
+from sk_tsgen import ConvVAE, DenseVAE
 from sk_tsgen.datasets import make_sines
 
 # Every public generator, with a training budget that keeps tests fast.
 # New generators join this list and inherit every contract test.
 GENERATOR_FACTORIES = {
+    # strides of 2 * 2 * 2: the 16-step test series make 2 latent steps
+    "ConvVAE": lambda **kw: ConvVAE(
+        **{
+            "latent_dim": 4,
+            "filters": (32, 32),
+            "lr": 3e-3,
+            "batch_size": 32,
+            "kernel_sizes": (3, 3, 3),
+            "strides": (2, 2, 2),
+            "max_epochs": 10,
+            "random_state": 0,
+            **kw,
+        }
+    ),
     "DenseVAE": lambda **kw: DenseVAE(**{"max_epochs": 10, "random_state": 0, **kw}),
 }
 

@@ -12,10 +12,17 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from sk_tsgen import DenseVAE
+from sk_tsgen import ConvVAE, DenseVAE
 
 # Small budgets keep the checks fast; behaviour does not depend on them.
-ESTIMATORS = [DenseVAE(max_epochs=3, batch_size=32)]
+ESTIMATORS = [
+    DenseVAE(max_epochs=3, batch_size=32),
+    # strides of 1: the checks fit series of 1 to 4 timesteps, and ConvVAE needs
+    # at least prod(strides) of them
+    ConvVAE(
+        filters=(8,), kernel_sizes=(3, 3), strides=(1, 1), max_epochs=3, batch_size=32
+    ),
+]
 
 # Expected failures per estimator, each with its reason.
 FLOAT32_SUBSET = (
@@ -26,6 +33,7 @@ FLOAT32_SUBSET = (
 )
 EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
     "DenseVAE": {"check_methods_subset_invariance": FLOAT32_SUBSET},
+    "ConvVAE": {"check_methods_subset_invariance": FLOAT32_SUBSET},
 }
 
 

@@ -189,7 +189,7 @@ def test_grid_search_without_scorer_prefers_enough_latent_dims(make_generator, s
     scores = search.cv_results_["mean_test_score"]
     assert np.all(np.isfinite(scores))
     assert search.best_params_ == {"latent_dim": 8}
-    assert search.best_estimator_.n_components_ == 8
+    assert search.best_estimator_.n_components_ % 8 == 0
 
 
 # ---------------------------------------------------------------- anomalies
@@ -224,8 +224,9 @@ def fitted(make_generator, sines):
         (lambda X: X[:, 0, 0], "Expected 2D array, got 1D array"),
         (lambda X: X[..., None], "4 dimensions"),
         (
-            lambda X: X[:, :, :10],
-            "X has 10 timesteps, but .* is expecting 16 timesteps",
+            # too short for any generator: DenseVAE wants 16, ConvVAE at least 8
+            lambda X: X[:, :, :5],
+            "X has 5 timesteps, but .* is expecting (at least )?(16|8) timesteps",
         ),
         (lambda X: X[:, :2], "X has 2 channels, but .* is expecting 3 channels"),
         (lambda X: X[:, 0, :], "X is 2-D, but .* was fitted on 3 channels"),

@@ -4,7 +4,17 @@ Nothing here knows about scikit-learn; estimators assemble these modules and
 train them through a skorch net.
 """
 
+from .conv import ConvDecoder, ConvEncoder
 from .dense import MLPDecoder, MLPEncoder
+from .seasonal import ConvGaussianVAE, SeasonalPrior
 from .vae import GaussianVAE
 
-__all__ = ["GaussianVAE", "MLPDecoder", "MLPEncoder"]
+__all__ = [
+    "ConvDecoder",
+    "ConvEncoder",
+    "ConvGaussianVAE",
+    "GaussianVAE",
+    "MLPDecoder",
+    "MLPEncoder",
+    "SeasonalPrior",
+]

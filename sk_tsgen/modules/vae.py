@@ -108,18 +108,30 @@ class GaussianVAE(nn.Module):
         """``KL(q(z|x) || N(0, I))``, one per series."""
         return 0.5 * (mean**2 + log_var.exp() - 1.0 - log_var).flatten(1).sum(1)
 
-    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    def prior_kl(
+        self, mean: torch.Tensor, log_var: torch.Tensor, **context
+    ) -> torch.Tensor:
+        """KL term of the ELBO, one per series: against N(0, I) here.
+
+        Subclasses with a learned prior override it; ``context`` holds the
+        per-series inputs the prior depends on.
+        """
+        return self.kl_divergence(mean, log_var)
+
+    def forward(self, x: torch.Tensor, **context) -> dict[str, torch.Tensor]:
         """One reparameterised draw: per-series log-likelihood and KL term."""
         mean, log_var = self.encode(x)
         z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
-        x_mean = self.decode(z)
+        # a decoder may produce more steps than x holds (padding); the
+        # likelihood covers the observed steps only
+        x_mean = self.decode(z)[..., : x.shape[-1]]
         log_sigma = self._fit_noise(x, x_mean) if self.training else None
         return {
             "log_likelihood": self.log_likelihood(x, x_mean, log_sigma),
-            "kl": self.kl_divergence(mean, log_var),
+            "kl": self.prior_kl(mean, log_var, **context),
         }
 
-    def elbo(self, x: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+    def elbo(self, x: torch.Tensor, eps: torch.Tensor, **context) -> torch.Tensor:
         """Monte Carlo ELBO of each series.
 
         Parameters
@@ -128,6 +140,8 @@ class GaussianVAE(nn.Module):
         eps : Tensor of shape (n_draws, *latent_shape)
             Standard normal draws shared by all series, so a series' score does
             not depend on which other series are in the batch.
+        **context : Tensor
+            Per-series inputs of the prior, if it has any.
 
         Returns
         -------
@@ -137,5 +151,6 @@ class GaussianVAE(nn.Module):
         n, n_draws = x.shape[0], eps.shape[0]
         z = mean.unsqueeze(0) + torch.exp(0.5 * log_var).unsqueeze(0) * eps.unsqueeze(1)
         x_mean = self.decode(z.reshape(n_draws * n, *mean.shape[1:]))
-        log_lik = self.log_likelihood(x, x_mean.view(n_draws, *x.shape)).mean(0)
-        return log_lik - self.kl_divergence(mean, log_var)
+        x_mean = x_mean[..., : x.shape[-1]].reshape(n_draws, *x.shape)
+        log_lik = self.log_likelihood(x, x_mean).mean(0)
+        return log_lik - self.prior_kl(mean, log_var, **context)

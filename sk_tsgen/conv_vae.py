@@ -1,0 +1,621 @@
+"""ConvVAE: a strided convolutional VAE with a free-length time axis."""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+import torch
+from numpy.typing import ArrayLike
+from pandas.tseries.frequencies import to_offset
+from pandas.tseries.offsets import Tick
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, check_is_fitted
+
+from ._validation import (
+    FLOAT_DTYPES,
+    RandomStateLike,
+    check_n_samples,
+    check_series,
+    restore_layout,
+)
+from .base import BaseVAE
+from .long_series import (
+    check_datetime_series,
+    offset_timestamps,
+    steps_between,
+    time_of_year,
+    window_series,
+)
+from .modules import ConvDecoder, ConvEncoder, ConvGaussianVAE, SeasonalPrior
+
+# Decoder output steps per forward pass when sampling or decoding long series.
+_DECODE_STEPS = 2**21
+# Latent steps per window when ``window_length`` is left to its default.
+_DEFAULT_WINDOW_STEPS = 8
+
+
+def _positive_ints(
+    value, name: str, *, odd: bool = False, allow_empty: bool = False
+) -> list[int]:
+    values = np.atleast_1d(np.asarray(value))
+    if allow_empty and values.size == 0:
+        return []
+    if (
+        values.size == 0
+        or values.ndim != 1
+        or not np.issubdtype(values.dtype, np.integer)
+        or (values < 1).any()
+        or (odd and (values % 2 == 0).any())
+    ):
+        kind = "odd positive ints" if odd else "positive ints"
+        raise ValueError(f"{name} must be a sequence of {kind}, got {value!r}.")
+    return [int(v) for v in values]
+
+
+def _timestamps_or_none(y) -> pd.DatetimeIndex | None:
+    """``y`` as timestamps when it holds them, else None (for example labels)."""
+    if y is None:
+        return None
+    try:
+        index = pd.Index(np.atleast_1d(y) if np.ndim(y) == 0 else y)
+    except (TypeError, ValueError):
+        return None
+    return index if isinstance(index, pd.DatetimeIndex) else None
+
+
+class ConvVAE(BaseVAE):
+    """Convolutional VAE with a latent time axis, for series of any length.
+
+    The encoder is a stack of strided ``Conv1d`` layers and the decoder mirrors
+    it with ``ConvTranspose1d``: every ``prod(strides)`` input steps make one
+    latent step of ``latent_dim`` values, and nothing fixes the number of
+    steps. One fitted model encodes, scores and generates series of any length,
+    and a long generated series is smooth across what would be window seams,
+    because the transposed convolutions let neighbouring latent steps overlap.
+    Strides that match the periods of the data (``3 * 2 * 2 * 2 = 24`` hours,
+    then ``* 2 * 2`` = 4 days) let the layers learn weights per phase of the
+    day.
+
+    The prior of the codes is N(0, I) or, with timestamps, *seasonal*: the mean
+    and log-variance of every latent step are trigonometric polynomials of the
+    time of year at that step, learned with the network, so January samples
+    look like January. The decoder's noise variance (one per channel) is
+    learned too, in closed form (see :class:`~sk_tsgen.modules.GaussianVAE`),
+    so the loss is the negative ELBO, a real bound.
+
+    Parameters
+    ----------
+    latent_dim : int, default=10
+        Values per latent step.
+    filters : tuple of int, default=(40, 40, 40, 40, 40)
+        Widths of the hidden convolutional layers, one fewer than ``strides``
+        (the last encoder layer outputs the latent mean and log-variance).
+    kernel_sizes : tuple of int, default=(5, 3, 3, 3, 3, 3)
+        Kernel size of every layer, odd; the decoder uses them reversed.
+    strides : tuple of int, default=(3, 2, 2, 2, 2, 2)
+        Stride of every layer; their product is the number of input steps per
+        latent step (96 by default: four days of hourly values). Series must
+        have at least that many steps; a series whose length is not a multiple
+        of it is padded at its end by repeating its last value, and the decoder's
+        output over the padding is dropped (the ELBO covers the observed steps
+        only).
+    prior : {"auto", "standard", "seasonal"}, default="auto"
+        Latent prior. ``"seasonal"`` needs timestamps: a pandas Series with a
+        DatetimeIndex, or the windows' start timestamps as ``y``. ``"auto"``
+        is seasonal when ``fit`` gets timestamps and standard otherwise.
+    seasonal_degree : int, default=3
+        Highest harmonic of the year in the seasonal prior.
+    window_length : int or None, default=None
+        Timesteps per training window when ``fit`` gets one long pandas
+        Series; None gives 8 latent steps (``8 * prod(strides)``).
+    window_step : int or None, default=None
+        Timesteps between the starts of consecutive training windows; None gives
+        ``prod(strides)``, so the windows overlap and start at the same phase
+        of every stride period.
+    freq : str or None, default=None
+        Duration of one timestep as a pandas frequency (``"h"``, ``"D"``,
+        ``"15min"``), needed to place windows given as arrays with start
+        timestamps on the calendar. A pandas Series carries its own.
+    beta : float, default=1.0
+        Weight of the KL term in the training loss; scores use the ELBO.
+    max_epochs : int, default=100
+        Passes over the training windows.
+    batch_size : int, default=64
+        Windows per gradient step.
+    lr : float, default=1e-3
+        Learning rate of the Adam optimiser.
+    validation_fraction : float, default=0.0
+        Fraction of the windows held out to report ``valid_loss``.
+    callbacks : list or None, default=None
+        skorch callbacks used during training, copied at every fit.
+    n_mc_samples : int, default=16
+        Latent draws per series that :meth:`score_samples` averages.
+    contamination : "auto" or float in (0, 0.5], default="auto"
+        Sets ``offset_``, the threshold of :meth:`predict`, as in
+        :class:`~sk_tsgen.DenseVAE`.
+    device : str or torch.device, default="auto"
+        Where the network runs; ``"auto"`` uses CUDA when available.
+    random_state : int, RandomState instance or None, default=None
+        Seed of initialisation, shuffling and score draws.
+    verbose : int, default=0
+        0 is silent; 1 or more prints a table per epoch and a progress bar.
+
+    Attributes
+    ----------
+    n_components_ : int
+        Size of the codes of a series of the training length
+        (latent steps x ``latent_dim``).
+    n_channels_, n_timesteps_, n_features_in_ : int
+        Channels, timesteps and values of a training window.
+    prior_ : str
+        The prior in use, ``"standard"`` or ``"seasonal"``.
+    freq_ : pandas.DateOffset or None
+        Duration of one timestep, when ``fit`` saw timestamps.
+    scaler_ : sklearn.preprocessing.StandardScaler
+        Per-channel standardisation learned in ``fit``.
+    net_ : skorch.NeuralNet
+        The trained network.
+    history_ : skorch.History
+        Per-epoch ``train_loss`` (and ``valid_loss``): the negative ELBO per
+        value, in nats, on the standardised series.
+    offset_ : float
+        Threshold on :meth:`score_samples` used by :meth:`predict`.
+
+    See Also
+    --------
+    DenseVAE : one code per whole series of a fixed length.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sk_tsgen import ConvVAE
+    >>> hours = pd.date_range("2020-01-01", periods=24 * 365, freq="h")
+    >>> doy, hod = 2 * np.pi * hours.day_of_year / 365, 2 * np.pi * hours.hour / 24
+    >>> temp = pd.Series(50 - 10 * np.cos(doy) - 5 * np.cos(hod), index=hours)
+    >>> vae = ConvVAE(
+    ...     strides=(3, 2, 2, 2), filters=(8, 8, 8), kernel_sizes=(5, 3, 3, 3),
+    ...     latent_dim=4, max_epochs=2, random_state=0,
+    ... ).fit(temp)
+    >>> vae.prior_, vae.n_timesteps_
+    ('seasonal', 192)
+    >>> week = vae.sample(y="2031-07-01", n_timesteps=24 * 7, random_state=0)
+    >>> week.index[0], len(week)
+    (Timestamp('2031-07-01 00:00:00'), 168)
+    >>> vae.score_samples(temp).shape
+    (1,)
+    """
+
+    _free_length = True
+
+    def __init__(
+        self,
+        *,
+        latent_dim: int = 10,
+        filters: tuple[int, ...] = (40, 40, 40, 40, 40),
+        kernel_sizes: tuple[int, ...] = (5, 3, 3, 3, 3, 3),
+        strides: tuple[int, ...] = (3, 2, 2, 2, 2, 2),
+        prior: str = "auto",
+        seasonal_degree: int = 3,
+        window_length: int | None = None,
+        window_step: int | None = None,
+        freq: str | None = None,
+        beta: float = 1.0,
+        max_epochs: int = 100,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        validation_fraction: float = 0.0,
+        callbacks: list | None = None,
+        n_mc_samples: int = 16,
+        contamination: str | float = "auto",
+        device: str = "auto",
+        random_state: RandomStateLike = None,
+        verbose: int = 0,
+    ):
+        self.latent_dim = latent_dim
+        self.filters = filters
+        self.kernel_sizes = kernel_sizes
+        self.strides = strides
+        self.prior = prior
+        self.seasonal_degree = seasonal_degree
+        self.window_length = window_length
+        self.window_step = window_step
+        self.freq = freq
+        self.beta = beta
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.validation_fraction = validation_fraction
+        self.callbacks = callbacks
+        self.n_mc_samples = n_mc_samples
+        self.contamination = contamination
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    _parameter_constraints: dict = {
+        **{
+            key: value
+            for key, value in BaseVAE._parameter_constraints.items()
+            if key not in ("sample_from", "n_mixture_components")
+        },
+        "filters": ["array-like", Integral],
+        "kernel_sizes": ["array-like", Integral],
+        "strides": ["array-like", Integral],
+        "prior": [StrOptions({"auto", "standard", "seasonal"})],
+        "seasonal_degree": [Interval(Integral, 1, None, closed="left")],
+        "window_length": [Interval(Integral, 1, None, closed="left"), None],
+        "window_step": [Interval(Integral, 1, None, closed="left"), None],
+        "freq": [str, None],
+    }
+
+    # ------------------------------------------------------------ structure
+    def _layers(self) -> tuple[list[int], list[int], list[int]]:
+        strides = _positive_ints(self.strides, "strides")
+        kernels = _positive_ints(self.kernel_sizes, "kernel_sizes", odd=True)
+        filters = _positive_ints(self.filters, "filters", allow_empty=True)
+        if len(kernels) != len(strides) or len(filters) != len(strides) - 1:
+            raise ValueError(
+                f"ConvVAE needs one kernel size per stride and one filter count "
+                f"fewer: got {len(strides)} strides, {len(kernels)} kernel_sizes "
+                f"and {len(filters)} filters."
+            )
+        return filters, kernels, strides
+
+    @property
+    def _period(self) -> int:
+        """Input steps per latent step."""
+        return math.prod(_positive_ints(self.strides, "strides"))
+
+    def _check_n_timesteps(self, n_timesteps: int) -> None:
+        period = self._period
+        if n_timesteps < period:
+            raise ValueError(
+                f"X has {n_timesteps} timesteps, but ConvVAE is expecting at least "
+                f"{period} timesteps: one latent step spans the product of "
+                f"strides={tuple(self.strides)}. Pass longer series or smaller "
+                "strides."
+            )
+
+    def _build_module(self) -> ConvGaussianVAE:
+        filters, kernels, strides = self._layers()
+        args = (self.n_channels_, filters, kernels, strides, self.latent_dim)
+        prior = (
+            SeasonalPrior(self.latent_dim, self.seasonal_degree)
+            if self.prior_ == "seasonal"
+            else None
+        )
+        return ConvGaussianVAE(
+            ConvEncoder(*args),
+            ConvDecoder(*args),
+            n_channels=self.n_channels_,
+            period=self._period,
+            prior=prior,
+        )
+
+    def _fit_latent_density(self, codes, rng):
+        # samples come from the (seasonal) prior, which has a free time axis
+        return None
+
+    # -------------------------------------------------------------- calendar
+    def _check_input(self, X, y=None, *, reset: bool = False, context: bool = True):
+        if isinstance(X, pd.Series):
+            values, index, freq = check_datetime_series(X)
+            if reset:
+                X3, starts = self._windows(X)
+                self._layout = ("series", X.name)
+                self._set_calendar(starts, freq, period=self._window_step)
+            else:
+                X3 = check_series(self, values[np.newaxis, :], reset=False)
+                starts = index[:1]
+                self._check_freq(freq)
+        else:
+            X3 = check_series(self, X, reset=reset)
+            starts = _timestamps_or_none(y)
+            if starts is not None and len(starts) != len(X3):
+                raise ValueError(
+                    f"y holds {len(starts)} start timestamps for {len(X3)} series."
+                )
+            if reset:
+                self._set_calendar(starts, None, period=None)
+        if not context or self.prior_ == "standard":
+            return X3, {}
+        if starts is None:
+            raise ValueError(
+                "ConvVAE has a seasonal prior, which needs the start timestamp of "
+                "every series: pass them as y (datetime64 values or a "
+                "DatetimeIndex), or pass a pandas Series with a DatetimeIndex."
+            )
+        return X3, {"season": self._season(starts, X3.shape[-1])}
+
+    @property
+    def _window_step(self) -> int:
+        return int(self.window_step or self._period)
+
+    def _windows(self, series: pd.Series):
+        length = int(self.window_length or _DEFAULT_WINDOW_STEPS * self._period)
+        self._check_n_timesteps(length)
+        if len(series) < length:
+            raise ValueError(
+                f"The series has {len(series)} timesteps, fewer than the "
+                f"window_length={length} that ConvVAE trains on; pass a longer "
+                "series or a smaller window_length."
+            )
+        windows, starts = window_series(series, length, self._window_step)
+        return check_series(self, windows, reset=True), starts
+
+    def _set_calendar(self, starts, freq, period) -> None:
+        """Store what sampling needs to place series on the calendar."""
+        if starts is None:
+            if self.prior == "seasonal":
+                raise ValueError(
+                    "prior='seasonal' needs timestamps: fit on a pandas Series "
+                    "with a DatetimeIndex, or pass the windows' start timestamps "
+                    "as y (datetime64 values) together with freq."
+                )
+            self.prior_, self.freq_, self._calendar = "standard", None, None
+            return
+        if freq is None:
+            if self.freq is None:
+                raise ValueError(
+                    "y holds start timestamps, so ConvVAE needs freq, the duration "
+                    "of one timestep (for example freq='h'), to place the windows "
+                    "on the calendar."
+                )
+            freq = to_offset(self.freq)
+        anchor = starts.min()
+        if period is None:  # windows share the phase of the gcd of their offsets
+            period = 1
+            if isinstance(freq, Tick):
+                offsets = steps_between(anchor, starts, freq)
+                period = int(np.gcd.reduce(offsets)) or 1
+        self.prior_ = "standard" if self.prior == "standard" else "seasonal"
+        self.freq_ = freq
+        self._calendar = {"anchor": anchor, "period": period, "starts": starts}
+
+    def _check_freq(self, freq) -> None:
+        if self.freq_ is not None and freq != self.freq_:
+            raise ValueError(
+                f"The series steps by {freq.freqstr}, but ConvVAE was fitted on "
+                f"steps of {self.freq_.freqstr}."
+            )
+
+    def _season(self, starts, n_timesteps: int) -> np.ndarray:
+        """Angle of the time of year at the centre of every latent step."""
+        period = self._period
+        n_steps = math.ceil(n_timesteps / period)
+        centres = np.arange(n_steps) * period + period // 2
+        stamps = offset_timestamps(starts, centres, self.freq_)
+        angle = 2 * np.pi * time_of_year(stamps)
+        return angle.reshape(len(starts), n_steps).astype(np.float32)
+
+    # -------------------------------------------------------------- sampling
+    def _check_length(self, n_timesteps) -> int:
+        if n_timesteps is None:
+            return self.n_timesteps_
+        if isinstance(n_timesteps, bool) or not isinstance(
+            n_timesteps, (int, np.integer)
+        ):
+            raise TypeError(
+                f"n_timesteps must be an int, got {type(n_timesteps).__name__}."
+            )
+        self._check_n_timesteps(int(n_timesteps))
+        return int(n_timesteps)
+
+    def _sample_starts(self, n_samples: int, y, rng):
+        """Start timestamps of the samples, and how many steps to generate before
+        each so that it begins at the phase the training windows began at."""
+        calendar = self._calendar
+        if calendar is None:
+            if y is not None:
+                raise ValueError(
+                    "ConvVAE was fitted without timestamps, so it is unconditional; "
+                    "call sample without y."
+                )
+            return None, np.zeros(n_samples, dtype=np.int64)
+        if y is None:
+            starts = calendar["starts"][
+                rng.randint(len(calendar["starts"]), size=n_samples)
+            ]
+        else:
+            try:
+                starts = pd.DatetimeIndex(np.atleast_1d(pd.to_datetime(y)))
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    f"y must hold start timestamps for the samples: {exc}"
+                ) from None
+            if len(starts) == 1:
+                starts = starts.repeat(n_samples)
+            elif len(starts) != n_samples:
+                raise ValueError(
+                    f"y holds {len(starts)} start timestamps for {n_samples} samples; "
+                    "pass one, or one per sample."
+                )
+            if (starts.tz is None) != (calendar["anchor"].tz is None):
+                raise ValueError(
+                    "The start timestamps and the training timestamps must both "
+                    "have a time zone or both have none."
+                )
+        leads = np.zeros(n_samples, dtype=np.int64)
+        if isinstance(self.freq_, Tick) and calendar["period"] > 1:
+            leads = (
+                steps_between(calendar["anchor"], starts, self.freq_)
+                % calendar["period"]
+            )
+        return starts, leads
+
+    def _prior_draws(self, season, n_samples, n_steps, rng) -> np.ndarray:
+        eps = rng.standard_normal((n_samples, n_steps, self.latent_dim))
+        if season is None:
+            return eps
+        prior = self.net_.module_.prior
+        with torch.inference_mode():
+            mean, log_var = prior(torch.as_tensor(season, device=self.net_.device))
+        mean, log_var = mean.cpu().numpy(), log_var.cpu().numpy()
+        return mean + np.exp(0.5 * log_var) * eps
+
+    def _decode_codes(self, Z: np.ndarray) -> np.ndarray:
+        """Decoder means, scaled units, for codes ``(n, steps, latent_dim)``."""
+        rows = max(1, _DECODE_STEPS // (Z.shape[1] * self._period))
+        return self._infer(
+            self.net_.module_.decode, Z.astype(np.float32), batch_size=rows
+        )
+
+    def sample(
+        self,
+        n_samples: int = 1,
+        *,
+        y=None,
+        n_timesteps: int | None = None,
+        noise: bool = False,
+        random_state: RandomStateLike = None,
+    ):
+        """Generate new series of any length, starting at given dates.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of series.
+        y : timestamp, array-like of timestamps or None, default=None
+            Start of every series (one for all, or one per series). A seasonal
+            model draws each latent step from the prior at its time of year.
+            None draws starts from those of the training windows. Only for
+            models fitted with timestamps.
+        n_timesteps : int or None, default=None
+            Length of every series, at least ``prod(strides)``; None gives the
+            training window length. Fifty years of hourly values are one call.
+        noise : bool, default=False
+            False returns the decoder mean (smooth series); True adds the
+            learned observation noise, which makes them draws from the model's
+            full density.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the latent (and noise) draws.
+
+        Returns
+        -------
+        X : ndarray, DataFrame or pandas Series
+            Arrays in the layout of the training data, with ``n_timesteps``
+            steps. A model fitted on a pandas Series returns a Series: with a
+            DatetimeIndex at the fitted frequency for one sample, with a
+            ``(sample, time)`` MultiIndex for several.
+        """
+        check_is_fitted(self)
+        n_samples = check_n_samples(n_samples)
+        length = self._check_length(n_timesteps)
+        rng = check_random_state(random_state)
+        starts, leads = self._sample_starts(n_samples, y, rng)
+        total = length + int(leads.max())
+        n_steps = math.ceil(total / self._period)
+        season = None
+        if self.prior_ == "seasonal":
+            if leads.any():  # leads are only nonzero for fixed-length steps
+                starts_aligned = starts - pd.to_timedelta(
+                    leads * pd.Timedelta(self.freq_).value, unit="ns"
+                )
+            else:
+                starts_aligned = starts
+            season = self._season(starts_aligned, total)
+        Z = self._prior_draws(season, n_samples, n_steps, rng)
+        out = self._decode_codes(Z)
+        out = np.stack(
+            [
+                series[:, lead : lead + length]
+                for series, lead in zip(out, leads, strict=True)
+            ]
+        )
+        if noise:
+            scale = self.net_.module_.noise_scale().cpu().numpy()
+            out = out + scale[:, None] * rng.standard_normal(out.shape)
+        X3 = self._unscale(out).astype(self._output_dtype, copy=False)
+        return self._as_output(X3, starts)
+
+    def _as_output(self, X3: np.ndarray, starts):
+        kind, name = self._layout
+        if kind == "series":
+            frames = [
+                pd.Series(
+                    series[0],
+                    index=pd.date_range(
+                        start, periods=series.shape[-1], freq=self.freq_
+                    ),
+                    name=name,
+                )
+                for series, start in zip(X3, starts, strict=True)
+            ]
+            if len(frames) == 1:
+                return frames[0]
+            return pd.concat(frames, keys=range(len(frames)), names=["sample", None])
+        if kind == "frame" and X3.shape[-1] != self.n_timesteps_:
+            return pd.DataFrame(X3[:, 0, :])
+        return restore_layout(self, X3)
+
+    # -------------------------------------------------------------- decoding
+    def _score_draws(self, n_timesteps: int) -> torch.Tensor:
+        n_steps = math.ceil(n_timesteps / self._period)
+        draws = np.random.RandomState(self._score_seed).standard_normal(
+            (self.n_mc_samples, n_steps, self.latent_dim)
+        )
+        return torch.as_tensor(draws, dtype=torch.float32, device=self.net_.device)
+
+    def inverse_transform(self, Z: ArrayLike, *, n_timesteps: int | None = None):
+        """Decode latent codes into series, in the units of ``fit``.
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_series, n_latent_steps * latent_dim)
+            Codes as returned by :meth:`transform`, latent step by latent step.
+        n_timesteps : int or None, default=None
+            Length of the decoded series, between ``(n_latent_steps - 1) *
+            prod(strides) + 1`` and ``n_latent_steps * prod(strides)``. None
+            gives the training length for codes of the training size and whole
+            latent steps otherwise.
+
+        Returns
+        -------
+        X : ndarray or DataFrame
+            Decoder means, in the layout of the training data (a 2-D array for
+            a model fitted on a pandas Series).
+        """
+        check_is_fitted(self)
+        Z = check_array(Z, dtype=FLOAT_DTYPES, input_name="Z")
+        if Z.shape[1] % self.latent_dim:
+            raise ValueError(
+                f"Z has {Z.shape[1]} components, but ConvVAE is expecting a multiple "
+                f"of latent_dim={self.latent_dim} (one code per latent step)."
+            )
+        n_steps = Z.shape[1] // self.latent_dim
+        if n_timesteps is None:
+            fit_steps = self.n_components_ // self.latent_dim
+            n_timesteps = (
+                self.n_timesteps_ if n_steps == fit_steps else n_steps * self._period
+            )
+        length = self._check_length(n_timesteps)
+        if math.ceil(length / self._period) != n_steps:
+            raise ValueError(
+                f"n_timesteps={length} needs {math.ceil(length / self._period)} "
+                f"latent steps, but Z holds {n_steps}."
+            )
+        out = self._decode_codes(Z.reshape(len(Z), n_steps, self.latent_dim))
+        X3 = self._unscale(out[..., :length]).astype(Z.dtype, copy=False)
+        return self._as_output(X3, None) if self._layout[0] != "series" else X3[:, 0]
+
+    def transform(self, X: ArrayLike) -> np.ndarray:
+        """Encode series of any length into latent codes (posterior means).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_series, n_timesteps) or \
+                (n_series, n_channels, n_timesteps), DataFrame, or pandas Series
+            Series of at least ``prod(strides)`` steps; a pandas Series with a
+            DatetimeIndex is one series.
+
+        Returns
+        -------
+        Z : ndarray of shape (n_series, n_latent_steps * latent_dim)
+            Codes latent step by latent step; ``n_components_`` columns for series
+            of the training length.
+        """
+        return super().transform(X)
