@@ -309,7 +309,7 @@ class ConvVAE(BaseVAE):
                 self._layout = ("series", X.name)
                 self._set_calendar(starts, freq, period=self._window_step)
             else:
-                X3 = check_series(self, values[np.newaxis, :], reset=False)
+                X3 = check_series(self, values[np.newaxis, np.newaxis, :], reset=False)
                 starts = index[:1]
                 self._check_freq(freq)
         else:
