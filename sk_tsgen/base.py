@@ -211,9 +211,7 @@ class BaseGenerator(
         codes = self._infer(lambda b: self.net_.module_.encode(b["x"])[0], train)
         self._latent_shape = codes.shape[1:]
         self.n_components_ = int(np.prod(self._latent_shape))
-        self.latent_density_ = self._fit_latent_density(
-            codes.reshape(len(codes), -1), rng
-        )
+        self.latent_density_ = self._fit_latent_density(codes, train, rng)
         self._set_offset(self._score_scaled(data))
         return self
 
@@ -259,7 +257,7 @@ class BaseGenerator(
             **extra,
         )
 
-    def _fit_latent_density(self, codes: np.ndarray, rng):
+    def _fit_latent_density(self, codes: np.ndarray, data: dict, rng):
         """Gaussian mixture on the training codes, which ``sample`` draws from.
 
         A VAE's codes do not fill its N(0, I) prior: prior draws that land where
@@ -270,6 +268,7 @@ class BaseGenerator(
         """
         if self.sample_from == "prior":
             return None
+        codes = codes.reshape(len(codes), -1)
         if len(codes) > _MAX_MIXTURE_CODES:
             codes = codes[rng.choice(len(codes), _MAX_MIXTURE_CODES, replace=False)]
         if len(codes) < 2:  # a single series: a narrow Gaussian around its code

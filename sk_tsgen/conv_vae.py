@@ -11,6 +11,7 @@ import torch
 from numpy.typing import ArrayLike
 from pandas.tseries.frequencies import to_offset
 from pandas.tseries.offsets import Tick
+from scipy.signal import lfilter
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
@@ -23,6 +24,7 @@ from ._validation import (
     restore_layout,
 )
 from .base import BaseVAE
+from .latent_process import SeasonalLatentProcess
 from .long_series import (
     check_datetime_series,
     offset_timestamps,
@@ -109,6 +111,23 @@ class ConvVAE(BaseVAE):
         is seasonal when ``fit`` gets timestamps and standard otherwise.
     seasonal_degree : int, default=3
         Highest harmonic of the year in the seasonal prior.
+    autoregressive_prior : bool, default=True
+        Link consecutive latent steps in the prior: the standardised codes
+        follow an AR(1) process with one learned correlation per latent
+        dimension, so each step keeps its (seasonal) marginal prior while
+        neighbouring steps vary together as the codes of real series do. With
+        False, every latent step is an independent draw, as in the original
+        design; generated series then jump at latent-step boundaries and lose
+        persistence from one step to the next.
+    sample_from : {"codes", "prior"}, default="codes"
+        Where :meth:`sample` draws latent sequences. ``"codes"``: a process of
+        the prior's form (seasonal mean and scale, AR(1) link between steps)
+        fitted after training to the codes of the training windows
+        (``latent_density_``). ``"prior"``: the learned prior itself. The prior
+        is trained through the KL term, which under a strong AR link barely
+        pins its mean (a steady offset of the codes costs little), so its
+        seasonal mean can lag the codes'; the fitted process reads it off the
+        codes. Scores use the prior either way.
     window_length : int or None, default=None
         Timesteps per training window when ``fit`` gets one long pandas
         Series; None gives 8 latent steps (``8 * prod(strides)``).
@@ -164,6 +183,9 @@ class ConvVAE(BaseVAE):
         value, in nats, on the standardised series.
     offset_ : float
         Threshold on :meth:`score_samples` used by :meth:`predict`.
+    latent_density_ : SeasonalLatentProcess or None
+        The process :meth:`sample` draws from, or None with
+        ``sample_from="prior"``.
 
     See Also
     --------
@@ -200,6 +222,8 @@ class ConvVAE(BaseVAE):
         strides: tuple[int, ...] = (3, 2, 2, 2, 2, 2),
         prior: str = "auto",
         seasonal_degree: int = 3,
+        autoregressive_prior: bool = True,
+        sample_from: str = "codes",
         window_length: int | None = None,
         window_step: int | None = None,
         freq: str | None = None,
@@ -221,6 +245,8 @@ class ConvVAE(BaseVAE):
         self.strides = strides
         self.prior = prior
         self.seasonal_degree = seasonal_degree
+        self.autoregressive_prior = autoregressive_prior
+        self.sample_from = sample_from
         self.window_length = window_length
         self.window_step = window_step
         self.freq = freq
@@ -240,13 +266,15 @@ class ConvVAE(BaseVAE):
         **{
             key: value
             for key, value in BaseVAE._parameter_constraints.items()
-            if key not in ("sample_from", "n_mixture_components")
+            if key != "n_mixture_components"
         },
         "filters": ["array-like", Integral],
         "kernel_sizes": ["array-like", Integral],
         "strides": ["array-like", Integral],
         "prior": [StrOptions({"auto", "standard", "seasonal"})],
         "seasonal_degree": [Interval(Integral, 1, None, closed="left")],
+        "autoregressive_prior": ["boolean"],
+        "sample_from": [StrOptions({"codes", "prior"})],
         "window_length": [Interval(Integral, 1, None, closed="left"), None],
         "window_step": [Interval(Integral, 1, None, closed="left"), None],
         "freq": [str, None],
@@ -293,12 +321,22 @@ class ConvVAE(BaseVAE):
             ConvDecoder(*args),
             n_channels=self.n_channels_,
             period=self._period,
+            latent_dim=self.latent_dim,
             prior=prior,
+            autoregressive=self.autoregressive_prior,
         )
 
-    def _fit_latent_density(self, codes, rng):
-        # samples come from the (seasonal) prior, which has a free time axis
-        return None
+    def _fit_latent_density(self, codes, data, rng):
+        """The prior's form (seasonal mean and scale, AR(1) link) fitted to the
+        training codes, for :meth:`sample`."""
+        if self.sample_from == "prior":
+            return None
+        both = self._infer(
+            lambda b: torch.cat(self.net_.module_.encode(b["x"]), dim=-1), data
+        ).astype(np.float64)
+        mean, log_var = np.split(both, 2, axis=-1)
+        process = SeasonalLatentProcess(self.seasonal_degree)
+        return process.fit(mean, np.exp(log_var), data.get("season"))
 
     # -------------------------------------------------------------- calendar
     def _check_input(self, X, y=None, *, reset: bool = False, context: bool = True):
@@ -448,14 +486,30 @@ class ConvVAE(BaseVAE):
         return starts, leads
 
     def _prior_draws(self, season, n_samples, n_steps, rng) -> np.ndarray:
-        eps = rng.standard_normal((n_samples, n_steps, self.latent_dim))
-        if season is None:
-            return eps
-        prior = self.net_.module_.prior
+        """Latent codes ``(n_samples, n_steps, latent_dim)`` for :meth:`sample`."""
+        if self.latent_density_ is not None:
+            return self.latent_density_.sample(season, rng, shape=(n_samples, n_steps))
+        module = self.net_.module_
+        u = rng.standard_normal((n_samples, n_steps, self.latent_dim))
+        rho = module.correlation()
+        if rho is not None:  # u_j = rho u_{j-1} + sqrt(1 - rho^2) e_j, with u_0 = e_0
+            rho = rho.detach().cpu().numpy().astype(np.float64)
+            u[:, 1:] *= np.sqrt(1.0 - rho**2)
+            u = np.stack(
+                [
+                    lfilter([1.0], [1.0, -r], u[..., i], axis=1)
+                    for i, r in enumerate(rho)
+                ],
+                axis=-1,
+            )
         with torch.inference_mode():
-            mean, log_var = prior(torch.as_tensor(season, device=self.net_.device))
-        mean, log_var = mean.cpu().numpy(), log_var.cpu().numpy()
-        return mean + np.exp(0.5 * log_var) * eps
+            mean, log_var = module.prior_params(
+                None
+                if season is None
+                else torch.as_tensor(season, device=self.net_.device),
+                u.shape,
+            )
+        return mean.cpu().numpy() + np.exp(0.5 * log_var.cpu().numpy()) * u
 
     def _decode_codes(self, Z: np.ndarray) -> np.ndarray:
         """Decoder means, scaled units, for codes ``(n, steps, latent_dim)``."""

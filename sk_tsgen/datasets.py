@@ -60,3 +60,36 @@ def make_sines(
     phase = rng.uniform(0, 0.1, size=(n_samples, n_channels, 1))
     t = np.arange(n_timesteps)
     return (np.sin(freq * t + phase) + 1.0) / 2.0
+
+
+def load_seattle_temperature():
+    """Hourly air temperature in Seattle through 2010, in °F.
+
+    The ``seattle-temps`` table that the ``vega_datasets`` package ships (no
+    download): 8,759 hourly values from 2010-01-01 00:00 to 2010-12-31 23:00.
+    The hour that the switch to daylight saving time skips (2010-03-14 02:00)
+    is filled by linear interpolation, so the series lies on a regular hourly
+    grid.
+
+    Returns
+    -------
+    temperature : pandas.Series of shape (8760,)
+        Indexed by an hourly :class:`pandas.DatetimeIndex`.
+
+    Examples
+    --------
+    >>> from sk_tsgen.datasets import load_seattle_temperature
+    >>> temp = load_seattle_temperature()  # doctest: +SKIP
+    >>> len(temp), temp.index.freqstr  # doctest: +SKIP
+    (8760, 'h')
+    """
+    try:
+        from vega_datasets import local_data
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            'load_seattle_temperature needs vega_datasets: pip install "sk-tsgen[data]"'
+        ) from exc
+    table = local_data.seattle_temps()
+    temperature = table.set_index("date")["temp"].asfreq("h").interpolate()
+    temperature.index.name = "time"
+    return temperature.rename("temperature")

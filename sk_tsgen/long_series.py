@@ -187,3 +187,93 @@ def steps_between(anchor, timestamps, freq: BaseOffset) -> np.ndarray:
             f"Timestamps must lie a whole number of {freq.freqstr} steps apart."
         )
     return steps
+
+
+# ------------------------------------------------------------ calendar profiles
+_SEASON_OF_MONTH = {
+    m: ("DJF", "MAM", "JJA", "SON")[(m % 12) // 3] for m in range(1, 13)
+}
+
+
+def _season(index: pd.DatetimeIndex) -> pd.Index:
+    return pd.Index(index.month.map(_SEASON_OF_MONTH), name="season")
+
+
+def monthly_means(series: pd.Series) -> pd.Series:
+    """Mean of a series by calendar month (1-12), over all its years.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sk_tsgen.long_series import monthly_means
+    >>> days = pd.date_range("2020-01-01", "2020-12-31", freq="D")
+    >>> monthly_means(pd.Series(days.month, index=days)).iloc[[0, -1]].tolist()
+    [1.0, 12.0]
+    """
+    return series.groupby(series.index.month.rename("month")).mean().astype(float)
+
+
+def diurnal_profile(series: pd.Series) -> pd.DataFrame:
+    """Mean by hour of day (rows) and meteorological season (columns)."""
+    index = series.index
+    table = series.groupby([index.hour.rename("hour"), _season(index)]).mean()
+    return table.unstack("season")[["DJF", "MAM", "JJA", "SON"]]
+
+
+def diurnal_range(series: pd.Series) -> pd.Series:
+    """Mean daily range (maximum - minimum of each calendar day) by season.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sk_tsgen.long_series import diurnal_range
+    >>> hours = pd.date_range("2020-01-01", periods=24 * 366, freq="h")
+    >>> s = pd.Series(np.sin(2 * np.pi * hours.hour / 24), index=hours)
+    >>> diurnal_range(s).round(2).tolist()
+    [2.0, 2.0, 2.0, 2.0]
+    """
+    days = series.index.normalize()
+    daily = series.groupby(days).agg(lambda v: v.max() - v.min())
+    return daily.groupby(_season(daily.index)).mean()[["DJF", "MAM", "JJA", "SON"]]
+
+
+def autocorrelation(series, lags) -> np.ndarray:
+    """Sample autocorrelation of a long series at each lag (in steps).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_tsgen.long_series import autocorrelation
+    >>> autocorrelation(np.tile([1.0, -1.0], 50), [1, 2]).round(2)
+    array([-0.99,  0.98])
+    """
+    x = np.asarray(series, dtype=np.float64)
+    x = x - x.mean()
+    denom = np.dot(x, x)
+    return np.array([np.dot(x[:-lag], x[lag:]) / denom for lag in np.atleast_1d(lags)])
+
+
+def seam_ratio(series, every: int, period: int = 1) -> float:
+    """Mean absolute step change across boundaries ``every`` steps apart, over
+    that at the other steps of the same phase of ``period``.
+
+    A series stitched from blocks of ``every`` steps shows its seams as a ratio
+    above 1. Boundaries that fall at one phase of a periodic pattern (the same
+    hour of the day, for ``period=24`` and ``every`` a multiple of 24) are
+    compared with steps at that phase only, since the step change of the data
+    itself depends on the phase. 1 means no seam.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_tsgen.long_series import seam_ratio
+    >>> smooth = np.sin(np.arange(960) / 10)
+    >>> jumpy = smooth + np.repeat(np.random.RandomState(0).randn(10), 96)
+    >>> round(seam_ratio(smooth, 96), 1), seam_ratio(jumpy, 96) > 5
+    (1.0, True)
+    """
+    step = np.abs(np.diff(np.asarray(series, dtype=np.float64)))
+    positions = np.arange(len(step))
+    boundary = (positions + 1) % every == 0
+    same_phase = (positions % period) == ((every - 1) % period)
+    return float(step[boundary].mean() / step[same_phase & ~boundary].mean())

@@ -279,3 +279,64 @@ def plot_reconstructions(
         ax.set_xlabel("timestep")
     axes[0, 0].legend()
     return fig
+
+
+def plot_calendar_profiles(real, synthetic, *, lags: int = 24 * 7, fig=None):
+    """Seasonal profile, diurnal profile by season and autocorrelation, real
+    against synthetic.
+
+    The checks of a long generated series with a calendar: monthly means, the
+    mean by hour of day in each meteorological season, and the
+    autocorrelation up to ``lags`` steps.
+
+    Parameters
+    ----------
+    real, synthetic : pandas.Series
+        Long series with a DatetimeIndex (the synthetic one may span other
+        years).
+    lags : int, default=168
+        Largest lag of the autocorrelation panel.
+    fig : matplotlib Figure or None, default=None
+        Where to draw; None makes a new figure.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        With three axes: monthly means, diurnal profiles, autocorrelation.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sk_tsgen.plotting import plot_calendar_profiles
+    >>> hours = pd.date_range("2020-01-01", periods=24 * 366, freq="h")
+    >>> s = pd.Series(np.sin(2 * np.pi * hours.hour / 24), index=hours)
+    >>> len(plot_calendar_profiles(s, s + 0.1).axes)
+    3
+    """
+    from .long_series import autocorrelation, diurnal_profile, monthly_means
+
+    fig = _figure(fig, (13, 4))
+    ax_month, ax_day, ax_acf = fig.subplots(1, 3)
+    for series, color, label in [
+        (real, REAL_COLOR, "real"),
+        (synthetic, SYNTH_COLOR, "synthetic"),
+    ]:
+        months = monthly_means(series)
+        ax_month.plot(months.index, months.to_numpy(), "o-", color=color, label=label)
+        profile = diurnal_profile(series)
+        for style, season in zip(["-", "--", ":", "-."], profile.columns, strict=True):
+            ax_day.plot(
+                profile.index,
+                profile[season].to_numpy(),
+                style,
+                color=color,
+                label=f"{label} {season}",
+            )
+        steps = np.arange(1, lags + 1)
+        ax_acf.plot(steps, autocorrelation(series, steps), color=color, label=label)
+    ax_month.set(xlabel="month", ylabel="mean", title="Seasonal profile")
+    ax_day.set(xlabel="hour of day", title="Diurnal profile by season")
+    ax_acf.set(xlabel="lag (steps)", title="Autocorrelation")
+    ax_month.legend()
+    ax_day.legend(fontsize="x-small", ncol=2)
+    return fig
