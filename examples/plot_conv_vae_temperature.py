@@ -81,13 +81,14 @@ def main(output="conv_vae_temperature.png", max_epochs=500, n_years=10):
     top, bottom = fig.subfigures(2, 1, height_ratios=[1, 1.1])
     ax = top.subplots()
     ax.plot(temperature.index, temperature.to_numpy(), lw=0.5, label="2010 (real)")
-    year = synth["2013"]
+    shown = str(synth.index[-1].year - 1)  # the last whole synthetic year
+    year = synth[shown]
     ax.plot(
         year.index - (year.index[0] - temperature.index[0]),
         year.to_numpy(),
         lw=0.5,
         alpha=0.8,
-        label="2013 (synthetic)",
+        label=f"{shown} (synthetic)",
     )
     ax.set(
         ylabel="°F",

@@ -119,7 +119,7 @@ class ConvVAE(BaseVAE):
         False, every latent step is an independent draw, as in the original
         design; generated series then jump at latent-step boundaries and lose
         persistence from one step to the next.
-    sample_from : {"codes", "prior"}, default="codes"
+    sample_from : {"codes", "mixture", "prior"}, default="codes"
         Where :meth:`sample` draws latent sequences. ``"codes"``: a process of
         the prior's form (seasonal mean and scale, AR(1) link between steps)
         fitted after training to the codes of the training windows
@@ -127,7 +127,14 @@ class ConvVAE(BaseVAE):
         is trained through the KL term, which under a strong AR link barely
         pins its mean (a steady offset of the codes costs little), so its
         seasonal mean can lag the codes'; the fitted process reads it off the
-        codes. Scores use the prior either way.
+        codes. ``"mixture"``: a Gaussian mixture on the whole codes of the
+        training windows, as :class:`~sk_tsgen.DenseVAE` does; it captures
+        codes that lie on a curved manifold (Sines, say) far better than one
+        Gaussian process, but only draws series of the training length. Scores
+        use the prior either way.
+    n_mixture_components : int, default=10
+        Components of that mixture (full covariances), fitted on at most 2000
+        training windows.
     window_length : int or None, default=None
         Timesteps per training window when ``fit`` gets one long pandas
         Series; None gives 8 latent steps (``8 * prod(strides)``).
@@ -183,8 +190,8 @@ class ConvVAE(BaseVAE):
         value, in nats, on the standardised series.
     offset_ : float
         Threshold on :meth:`score_samples` used by :meth:`predict`.
-    latent_density_ : SeasonalLatentProcess or None
-        The process :meth:`sample` draws from, or None with
+    latent_density_ : SeasonalLatentProcess, GaussianMixture or None
+        The process or mixture :meth:`sample` draws from, or None with
         ``sample_from="prior"``.
 
     See Also
@@ -224,6 +231,7 @@ class ConvVAE(BaseVAE):
         seasonal_degree: int = 3,
         autoregressive_prior: bool = True,
         sample_from: str = "codes",
+        n_mixture_components: int = 10,
         window_length: int | None = None,
         window_step: int | None = None,
         freq: str | None = None,
@@ -247,6 +255,7 @@ class ConvVAE(BaseVAE):
         self.seasonal_degree = seasonal_degree
         self.autoregressive_prior = autoregressive_prior
         self.sample_from = sample_from
+        self.n_mixture_components = n_mixture_components
         self.window_length = window_length
         self.window_step = window_step
         self.freq = freq
@@ -263,22 +272,41 @@ class ConvVAE(BaseVAE):
         self.verbose = verbose
 
     _parameter_constraints: dict = {
-        **{
-            key: value
-            for key, value in BaseVAE._parameter_constraints.items()
-            if key != "n_mixture_components"
-        },
+        **BaseVAE._parameter_constraints,
         "filters": ["array-like", Integral],
         "kernel_sizes": ["array-like", Integral],
         "strides": ["array-like", Integral],
         "prior": [StrOptions({"auto", "standard", "seasonal"})],
         "seasonal_degree": [Interval(Integral, 1, None, closed="left")],
         "autoregressive_prior": ["boolean"],
-        "sample_from": [StrOptions({"codes", "prior"})],
+        "sample_from": [StrOptions({"codes", "mixture", "prior"})],
         "window_length": [Interval(Integral, 1, None, closed="left"), None],
         "window_step": [Interval(Integral, 1, None, closed="left"), None],
         "freq": [str, None],
     }
+
+    def fit(self, X, y=None) -> ConvVAE:
+        """Learn the distribution of the series in ``X``.
+
+        Parameters
+        ----------
+        X : pandas Series with a DatetimeIndex, array-like of shape \
+                (n_series, n_timesteps) or (n_series, n_channels, n_timesteps), \
+                or DataFrame
+            One long series on a regular calendar, cut into windows of
+            ``window_length`` steps every ``window_step`` steps; or windows.
+        y : array-like of datetime64 of shape (n_series,) or None, default=None
+            Start timestamp of every window given as an array (with ``freq``),
+            for the seasonal prior. A ``y`` that holds no timestamps (class
+            labels passed along a Pipeline) is ignored, unless
+            ``prior="seasonal"``, which then asks for timestamps.
+
+        Returns
+        -------
+        self : ConvVAE
+            The fitted generator.
+        """
+        return super().fit(X, y)
 
     # ------------------------------------------------------------ structure
     def _layers(self) -> tuple[list[int], list[int], list[int]]:
@@ -328,9 +356,9 @@ class ConvVAE(BaseVAE):
 
     def _fit_latent_density(self, codes, data, rng):
         """The prior's form (seasonal mean and scale, AR(1) link) fitted to the
-        training codes, for :meth:`sample`."""
-        if self.sample_from == "prior":
-            return None
+        training codes, or a mixture on them, for :meth:`sample`."""
+        if self.sample_from in ("prior", "mixture"):
+            return super()._fit_latent_density(codes, data, rng)
         both = self._infer(
             lambda b: torch.cat(self.net_.module_.encode(b["x"]), dim=-1), data
         ).astype(np.float64)
@@ -487,6 +515,15 @@ class ConvVAE(BaseVAE):
 
     def _prior_draws(self, season, n_samples, n_steps, rng) -> np.ndarray:
         """Latent codes ``(n_samples, n_steps, latent_dim)`` for :meth:`sample`."""
+        if self.sample_from == "mixture":
+            fit_steps = self._latent_shape[0]
+            if n_steps != fit_steps:
+                raise ValueError(
+                    f"sample_from='mixture' draws codes of whole training windows "
+                    f"({fit_steps} latent steps, n_timesteps={self.n_timesteps_}); "
+                    "for other lengths or start phases use sample_from='codes'."
+                )
+            return super()._draw_latent(n_samples, None, rng)
         if self.latent_density_ is not None:
             return self.latent_density_.sample(season, rng, shape=(n_samples, n_steps))
         module = self.net_.module_

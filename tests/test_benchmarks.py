@@ -26,3 +26,13 @@ def test_fidelity_benchmark_quick_run(tmp_path, capsys):
     table = capsys.readouterr().out.split("| model |")[-1]
     for name in [*rows, "TimeGAN (published)", "Diffusion-TS (published)"]:
         assert f"| {name} |" in table
+
+
+def test_sampling_speed_benchmark_prints_its_table(capsys):
+    import pytest
+
+    pytest.importorskip("vega_datasets")
+    _load("sampling_speed").main(["--repeats", "1", "--years", "1", "--epochs", "1"])
+    out = capsys.readouterr().out
+    assert "8,760 steps" in out
+    assert out.count("| ConvVAE.sample") == 3 and "| plain torch" in out

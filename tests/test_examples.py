@@ -35,3 +35,15 @@ def test_fidelity_example_ranks_and_selects(tmp_path):
     assert all(len(row) == 6 for row in rows.values())
     assert abs(rows["real (new draw)"]["MMD"]) < 0.005
     assert result["best_params"] == {"latent_dim": 8}
+
+
+def test_conv_vae_temperature_example(tmp_path):
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("vega_datasets")
+    example = _load("plot_conv_vae_temperature")
+    out = tmp_path / "temperature.png"
+    result = example.main(str(out), max_epochs=60, n_years=2)
+    assert out.stat().st_size > 50_000
+    # a short fit already gets the seasons roughly and leaves no seams
+    assert result["monthly_rmse"] < 6
+    assert all(0.7 < ratio < 1.3 for ratio in result["seam_ratio"].values())
