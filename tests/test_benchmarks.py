@@ -36,3 +36,14 @@ def test_sampling_speed_benchmark_prints_its_table(capsys):
     out = capsys.readouterr().out
     assert "8,760 steps" in out
     assert out.count("| ConvVAE.sample") == 3 and "| plain torch" in out
+
+
+def test_conv_vae_design_benchmark_prints_its_table(capsys):
+    import pytest
+
+    pytest.importorskip("vega_datasets")
+    _load("conv_vae_design").main(["--epochs", "2", "--years", "1"])
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("| ")]
+    assert len(rows) == 1 + 1 + 3  # header, rule, one row per setting
+    assert "independent steps, prior (original)" in out

@@ -61,8 +61,8 @@ class ConvGaussianVAE(GaussianVAE):
     with one learned ``rho`` in (-1, 1) per latent dimension: every step keeps
     its marginal prior, and neighbouring steps vary together as the codes of
     real series do. Independent steps (``rho = 0``) would put an independent
-    draw every ``period`` steps, which shows as jumps at those boundaries and
-    as too little persistence. The KL term is exact in both cases.
+    draw every ``period`` steps, which shows as too little persistence. The KL
+    term is exact in both cases.
 
     Series of any length are padded at their end to a whole number of latent
     steps (``period`` steps each) by repeating their last value; the
