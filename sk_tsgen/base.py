@@ -338,10 +338,14 @@ class BaseGenerator(
             module.train(was_training)
         return np.concatenate(out)
 
+    def _latent_shape_for(self, n_timesteps: int) -> tuple[int, ...]:
+        """Shape of the codes of one series of ``n_timesteps`` steps."""
+        return tuple(self._latent_shape)
+
     def _score_draws(self, n_timesteps: int) -> torch.Tensor:
         """Standard normal latent draws shared by every series that is scored."""
         draws = np.random.RandomState(self._score_seed).standard_normal(
-            (self.n_mc_samples, *self._latent_shape)
+            (self.n_mc_samples, *self._latent_shape_for(n_timesteps))
         )
         return torch.as_tensor(draws, dtype=torch.float32, device=self.net_.device)
 

@@ -11,6 +11,30 @@ _VARIANCE_FLOOR = 1e-3
 _MAX_RHO = 0.999
 
 
+def ar1_draws(
+    shape: tuple[int, int], rho: np.ndarray, rng: np.random.RandomState
+) -> np.ndarray:
+    """Stationary AR(1) sequences with unit variance, ``(*shape, len(rho))``.
+
+    ``u_0 = e_0`` and ``u_j = rho u_{j-1} + sqrt(1 - rho^2) e_j`` along axis 1,
+    one ``rho`` per last-axis dimension.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_tsgen.latent_process import ar1_draws
+    >>> u = ar1_draws((4000, 2), np.array([0.9]), np.random.RandomState(0))
+    >>> round(float(np.corrcoef(u[:, 0, 0], u[:, 1, 0])[0, 1]), 1)
+    0.9
+    """
+    rho = np.asarray(rho, dtype=np.float64)
+    u = rng.standard_normal((*shape, len(rho)))
+    u[:, 1:] *= np.sqrt(1.0 - rho**2)
+    for i, r in enumerate(rho):
+        u[..., i] = lfilter([1.0], [1.0, -r], u[..., i], axis=1)
+    return u
+
+
 def seasonal_features(angle: np.ndarray | None, degree: int, shape) -> np.ndarray:
     """``[1, sin(m a), cos(m a)]`` for ``m = 1..degree``, or ``[1]`` without angles."""
     if angle is None:
@@ -103,10 +127,6 @@ class SeasonalLatentProcess:
         ``shape = (n, steps)`` gives the size.
         """
         shape = np.shape(angle) if angle is not None else tuple(shape)
-        dim = len(self.rho_)
-        u = rng.standard_normal((*shape, dim))
-        u[:, 1:] *= np.sqrt(1.0 - self.rho_**2)
-        for i, rho in enumerate(self.rho_):
-            u[..., i] = lfilter([1.0], [1.0, -rho], u[..., i], axis=1)
+        u = ar1_draws(shape, self.rho_, rng)
         F = self._features(angle, shape)
         return F @ self.mean_coef_ + np.sqrt(self._variance(F)) * u
