@@ -49,7 +49,7 @@ from sklearn.decomposition import PCA
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.mixture import GaussianMixture
 
-from sk_tsgen import ConvVAE, DenseVAE
+from sk_tsgen import ConvVAE, DenseVAE, RecurrentAutoencoder
 from sk_tsgen.datasets import make_sines
 from sk_tsgen.metrics import (
     context_fid,
@@ -176,6 +176,14 @@ GENERATORS = {
         max_epochs=50,
         sample_from="mixture",
         random_state=seed,
+    ),
+    # 30 epochs in batches of 64 keep the fit near DenseVAE's time; an LSTM
+    # step costs more than a dense one on a CPU
+    "RecurrentAutoencoder (LSTM)": lambda seed: RecurrentAutoencoder(
+        max_epochs=30, batch_size=64, random_state=seed
+    ),
+    "RecurrentAutoencoder (GRU)": lambda seed: RecurrentAutoencoder(
+        cell="gru", max_epochs=30, batch_size=64, random_state=seed
     ),
 }
 

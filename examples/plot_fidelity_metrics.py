@@ -112,7 +112,9 @@ def main(
     plot_series_grid(candidates["DenseVAE"], X, n_series=6, random_state=0, fig=middle)
     middle.suptitle("real (top) and DenseVAE samples (bottom), all channels")
     X_test = make_sines(50, random_state=2)
-    plot_reconstructions(vae, X_test, n_series=6, random_state=0, fig=bottom)
+    plot_reconstructions(
+        vae, X_test, n_series=6, channels=0, random_state=0, fig=bottom
+    )
     bottom.suptitle("held-out series and their reconstructions (channel 0)")
     fig.savefig(output, dpi=100)  # left open, so the documentation shows it
 

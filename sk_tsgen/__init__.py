@@ -2,7 +2,8 @@
 
 from .conv_vae import ConvVAE
 from .dense_vae import DenseVAE
+from .recurrent_autoencoder import RecurrentAutoencoder
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["ConvVAE", "DenseVAE", "__version__"]
+__all__ = ["ConvVAE", "DenseVAE", "RecurrentAutoencoder", "__version__"]

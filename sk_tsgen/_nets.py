@@ -77,6 +77,14 @@ class NegativeELBO(nn.Module):
         return -(terms["log_likelihood"] - self.beta * terms["kl"]).mean() / n_values
 
 
+class MeanSquaredError(nn.Module):
+    """Training loss of an autoencoder: squared error per value, batch mean."""
+
+    def forward(self, terms: dict[str, torch.Tensor], X) -> torch.Tensor:
+        x = X["x"] if isinstance(X, dict) else X
+        return terms["squared_error"].mean() / x[0].numel()
+
+
 class FastModeNet(NeuralNet):
     """skorch net that switches train/eval mode only when the mode changes.
 
@@ -92,8 +100,13 @@ class FastModeNet(NeuralNet):
                 module.train(training)
 
 
-class ELBONet(FastModeNet):
-    """skorch net that maximises the ELBO returned by a :class:`GaussianVAE`."""
+class LossTermsNet(FastModeNet):
+    """skorch net for unsupervised modules whose forward returns loss terms.
+
+    The criterion receives the module's dict of per-series terms and the
+    batch, and turns them into the loss: :class:`NegativeELBO` for a VAE,
+    :class:`MeanSquaredError` for an autoencoder.
+    """
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         return self.criterion_(y_pred, X)

@@ -50,7 +50,7 @@ from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 from skorch.history import History
 
-from ._nets import BatchSlicer, ELBONet, NegativeELBO
+from ._nets import BatchSlicer, LossTermsNet, NegativeELBO
 from ._validation import (
     FLOAT_DTYPES,
     RandomStateLike,
@@ -147,7 +147,7 @@ class BaseGenerator(
         "verbose": ["verbose"],
     }
 
-    _net_class = ELBONet
+    _net_class = LossTermsNet
     # Rows per forward pass at inference; training uses ``batch_size``.
     _inference_batch_size = 1024
 
@@ -268,18 +268,7 @@ class BaseGenerator(
         """
         if self.sample_from == "prior":
             return None
-        codes = codes.reshape(len(codes), -1)
-        if len(codes) > _MAX_MIXTURE_CODES:
-            codes = codes[rng.choice(len(codes), _MAX_MIXTURE_CODES, replace=False)]
-        if len(codes) < 2:  # a single series: a narrow Gaussian around its code
-            codes = codes + 1e-3 * rng.standard_normal((2, codes.shape[1]))
-        n_distinct = len(np.unique(codes, axis=0))
-        mixture = GaussianMixture(
-            n_components=min(self.n_mixture_components, n_distinct),
-            covariance_type="full",
-            random_state=rng.randint(_MAX_SEED),
-        )
-        return mixture.fit(codes)
+        return fit_code_mixture(codes, self.n_mixture_components, rng)
 
     def _set_offset(self, train_scores: np.ndarray) -> None:
         if self.contamination == "auto":
@@ -527,6 +516,36 @@ class BaseGenerator(
         tags.input_tags.three_d_array = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def fit_code_mixture(
+    codes: np.ndarray, n_components: int, rng: np.random.RandomState
+) -> GaussianMixture:
+    """A full-covariance Gaussian mixture on (at most 2000 of) the latent codes.
+
+    Fewer components are used when there are fewer distinct codes, and a single
+    code gets a narrow Gaussian around it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_tsgen.base import fit_code_mixture
+    >>> rng = np.random.RandomState(0)
+    >>> fit_code_mixture(rng.standard_normal((500, 3)), 4, rng).n_components
+    4
+    """
+    codes = codes.reshape(len(codes), -1)
+    if len(codes) > _MAX_MIXTURE_CODES:
+        codes = codes[rng.choice(len(codes), _MAX_MIXTURE_CODES, replace=False)]
+    if len(codes) < 2:  # a single series: a narrow Gaussian around its code
+        codes = codes + 1e-3 * rng.standard_normal((2, codes.shape[1]))
+    n_distinct = len(np.unique(codes, axis=0))
+    mixture = GaussianMixture(
+        n_components=min(n_components, n_distinct),
+        covariance_type="full",
+        random_state=rng.randint(_MAX_SEED),
+    )
+    return mixture.fit(codes)
 
 
 def _take(data, index):

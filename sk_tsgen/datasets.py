@@ -1,4 +1,4 @@
-"""Data sets: generators of synthetic benchmarks."""
+"""Data sets: generators of synthetic benchmarks and loaders of shipped data."""
 
 from __future__ import annotations
 
@@ -60,6 +60,49 @@ def make_sines(
     phase = rng.uniform(0, 0.1, size=(n_samples, n_channels, 1))
     t = np.arange(n_timesteps)
     return (np.sin(freq * t + phase) + 1.0) / 2.0
+
+
+def make_sin_cos_windows(
+    n_points: int = 10_000, n_timesteps: int = 50, stop: float = 100.0
+) -> np.ndarray:
+    """One long sin/cos pair cut into consecutive windows (a sequence-autoencoder demo).
+
+    ``x`` runs over ``n_points`` evenly spaced values in ``[0, stop]``; the two
+    channels ``sin(x)`` and ``cos(x)`` are cut into ``n_points // n_timesteps``
+    consecutive windows. The defaults give the data of the classic recurrent
+    autoencoder tutorial: 200 windows of 50 steps, each spanning half a radian.
+
+    Parameters
+    ----------
+    n_points : int, default=10000
+        Length of the long series; a multiple of ``n_timesteps``.
+    n_timesteps : int, default=50
+        Length of each window.
+    stop : float, default=100.0
+        Last value of ``x``.
+
+    Returns
+    -------
+    X : ndarray of shape (n_points // n_timesteps, 2, n_timesteps)
+        Windows in time order, channels ``sin`` and ``cos``.
+
+    Examples
+    --------
+    >>> from sk_tsgen.datasets import make_sin_cos_windows
+    >>> X = make_sin_cos_windows()
+    >>> X.shape
+    (200, 2, 50)
+    >>> bool(abs((X**2).sum(axis=1) - 1).max() < 1e-12)  # sin^2 + cos^2 = 1
+    True
+    """
+    if n_timesteps < 1 or n_points < n_timesteps or n_points % n_timesteps:
+        raise ValueError(
+            f"n_points={n_points} must be a positive multiple of "
+            f"n_timesteps={n_timesteps}."
+        )
+    x = np.linspace(0.0, stop, n_points)
+    pairs = np.stack([np.sin(x), np.cos(x)])  # (2, n_points)
+    return pairs.reshape(2, -1, n_timesteps).transpose(1, 0, 2)
 
 
 def load_seattle_temperature():

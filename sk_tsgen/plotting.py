@@ -222,14 +222,15 @@ def plot_reconstructions(
     X: ArrayLike,
     *,
     n_series: int = 4,
-    channel: int = 0,
+    channels: int | Sequence[int] | None = None,
     random_state: RandomStateLike = None,
     fig=None,
 ):
     """Series against their reconstructions through the latent space.
 
-    Each panel shows one series of ``X`` and
-    ``estimator.inverse_transform(estimator.transform(X))``.
+    Each panel shows one series of ``X`` (solid lines) and
+    ``estimator.inverse_transform(estimator.transform(X))`` (dashed lines), one
+    colour per channel.
 
     Parameters
     ----------
@@ -239,8 +240,8 @@ def plot_reconstructions(
         Series in the layout the estimator was fitted on.
     n_series : int, default=4
         Panels; the series are drawn at random.
-    channel : int, default=0
-        Channel to draw.
+    channels : int or sequence of int, default=None
+        Channels to draw; all when None.
     random_state : int, RandomState instance or None, default=None
         Seed of the choice of series.
     fig : matplotlib Figure or SubFigure, default=None
@@ -257,15 +258,19 @@ def plot_reconstructions(
     >>> from sk_tsgen.plotting import plot_reconstructions
     >>> X = make_sines(100, n_channels=2, random_state=0)
     >>> vae = DenseVAE(max_epochs=3, random_state=0).fit(X)
-    >>> len(plot_reconstructions(vae, X, n_series=3, random_state=0).axes)
-    3
+    >>> fig = plot_reconstructions(vae, X, n_series=3, random_state=0)
+    >>> len(fig.axes), len(fig.axes[0].get_lines())  # 2 channels, 2 lines each
+    (3, 4)
     """
     check_is_fitted(estimator)
     original = check_series(estimator, X, reset=False)
-    if not 0 <= channel < original.shape[1]:
-        raise ValueError(
-            f"channel={channel} is out of range for {original.shape[1]} channels."
-        )
+    n_channels = original.shape[1]
+    if channels is None:
+        channels = range(n_channels)
+    channels = [int(c) for c in np.atleast_1d(channels)]
+    bad = [c for c in channels if not 0 <= c < n_channels]
+    if bad:
+        raise ValueError(f"channels={bad} are out of range for {n_channels} channels.")
     rng = check_random_state(random_state)
     picks = rng.choice(len(original), size=min(n_series, len(original)), replace=False)
     Xp = np.asarray(X)[picks] if not hasattr(X, "iloc") else X.iloc[picks]
@@ -274,10 +279,15 @@ def plot_reconstructions(
     fig = _figure(fig, (2.8 * len(picks), 2.4))
     axes = fig.subplots(1, len(picks), sharey=True, squeeze=False)
     for ax, idx, rec in zip(axes[0], picks, rebuilt, strict=True):
-        ax.plot(original[idx, channel], color=REAL_COLOR, label="original")
-        ax.plot(rec[channel], color=SYNTH_COLOR, linestyle="--", label="reconstruction")
+        for k, ch in enumerate(channels):
+            color = f"C{k % 10}"
+            suffix = f" (channel {ch})" if len(channels) > 1 else ""
+            ax.plot(original[idx, ch], color=color, label="original" + suffix)
+            ax.plot(
+                rec[ch], color=color, linestyle="--", label="reconstruction" + suffix
+            )
         ax.set_xlabel("timestep")
-    axes[0, 0].legend()
+    axes[0, 0].legend(fontsize="small")
     return fig
 
 

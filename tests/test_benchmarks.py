@@ -47,3 +47,12 @@ def test_conv_vae_design_benchmark_prints_its_table(capsys):
     rows = [line for line in out.splitlines() if line.startswith("| ")]
     assert len(rows) == 1 + 1 + 3  # header, rule, one row per setting
     assert "independent steps, prior (original)" in out
+
+
+def test_recurrent_autoencoder_article_benchmark_prints_its_table(capsys):
+    _load("recurrent_autoencoder_article").main(["--seeds", "0"])
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("| ")]
+    assert len(rows) == 2 + 1 + 7  # header, rule, printed figure, one per setting
+    ours = [row for row in rows if row.startswith("| RecurrentAutoencoder() ")]
+    assert len(ours) == 1 and "x lower" in ours[0]

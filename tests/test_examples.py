@@ -47,3 +47,14 @@ def test_conv_vae_temperature_example(tmp_path):
     # a short fit already gets the seasons roughly and leaves no seams
     assert result["monthly_rmse"] < 6
     assert all(0.7 < ratio < 1.3 for ratio in result["seam_ratio"].values())
+
+
+def test_recurrent_autoencoder_example(tmp_path):
+    pytest.importorskip("matplotlib")
+    example = _load("plot_recurrent_autoencoder_sines")
+    out = tmp_path / "recurrent.png"
+    result = example.main(str(out))
+    assert out.stat().st_size > 30_000
+    # the tutorial printed 0.3072 after its 10 epochs
+    assert result["test_mse"] < 0.3072 / 10
+    assert result["ranked"] > 0.95

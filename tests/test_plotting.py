@@ -69,13 +69,16 @@ def test_plot_history_reads_losses(fitted):
 
 def test_plot_reconstructions_matches_the_model(fitted):
     vae, X = fitted
-    fig = plot_reconstructions(vae, X, n_series=3, channel=1, random_state=0)
+    fig = plot_reconstructions(vae, X, n_series=3, channels=1, random_state=0)
     assert len(fig.axes) == 3
     original, rebuilt = fig.axes[0].get_lines()
     idx = np.flatnonzero((X[:, 1] == original.get_ydata()).all(axis=1))[0]
     expected = vae.inverse_transform(vae.transform(X[idx : idx + 1]))[0, 1]
     np.testing.assert_allclose(rebuilt.get_ydata(), expected, rtol=1e-5)
-    with pytest.raises(ValueError, match="channel=5"):
-        plot_reconstructions(vae, X, channel=5)
+    # all channels by default: an original and a reconstruction line each
+    every = plot_reconstructions(vae, X, n_series=2, random_state=0)
+    assert [len(ax.get_lines()) for ax in every.axes] == [2 * X.shape[1]] * 2
+    with pytest.raises(ValueError, match=r"channels=\[5\]"):
+        plot_reconstructions(vae, X, channels=[0, 5])
     with pytest.raises(ValueError, match="timesteps"):
         plot_reconstructions(vae, X[:, :, :8])

@@ -6,6 +6,7 @@ train them through a skorch net.
 
 from .conv import ConvDecoder, ConvEncoder
 from .dense import MLPDecoder, MLPEncoder
+from .recurrent import RecurrentDecoder, RecurrentEncoder, SequenceAutoencoder
 from .seasonal import ConvGaussianVAE, SeasonalPrior
 from .vae import GaussianVAE
 
@@ -16,5 +17,8 @@ __all__ = [
     "GaussianVAE",
     "MLPDecoder",
     "MLPEncoder",
+    "RecurrentDecoder",
+    "RecurrentEncoder",
     "SeasonalPrior",
+    "SequenceAutoencoder",
 ]

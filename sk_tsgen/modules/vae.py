@@ -10,6 +10,29 @@ from torch import nn
 _LOG_2PI = math.log(2.0 * math.pi)
 
 
+def gaussian_log_likelihood(
+    x: torch.Tensor, x_mean: torch.Tensor, log_sigma: torch.Tensor
+) -> torch.Tensor:
+    """``log N(x; x_mean, diag(sigma^2))`` summed over channels and timesteps.
+
+    ``x`` and ``x_mean`` end in ``(channels, timesteps)`` and broadcast against
+    each other; ``log_sigma`` holds one log scale per channel.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_tsgen.modules.vae import gaussian_log_likelihood
+    >>> x = torch.zeros(1, 2, 3)
+    >>> # six values at their mean with unit scale: -6 log sqrt(2 pi)
+    >>> round(float(gaussian_log_likelihood(x, x, torch.zeros(2))), 4)
+    -5.5136
+    """
+    z = (x - x_mean) * torch.exp(-log_sigma)[:, None]
+    n_timesteps = x.shape[-1]
+    const = n_timesteps * (log_sigma.sum() + 0.5 * len(log_sigma) * _LOG_2PI)
+    return -0.5 * z.pow(2).sum((-2, -1)) - const
+
+
 class GaussianVAE(nn.Module):
     """Variational autoencoder ``q(z|x) = N(mu, diag(var))``, ``p(x|z) = N(f(z), s^2)``.
 
@@ -89,11 +112,9 @@ class GaussianVAE(nn.Module):
         """
         if log_sigma is None:
             log_sigma = self.log_sigma
-        log_sigma = log_sigma.clamp(min=self.min_log_sigma)
-        z = (x - x_mean) * torch.exp(-log_sigma)[:, None]
-        n_timesteps = x.shape[-1]
-        const = n_timesteps * (log_sigma.sum() + 0.5 * len(log_sigma) * _LOG_2PI)
-        return -0.5 * z.pow(2).sum((-2, -1)) - const
+        return gaussian_log_likelihood(
+            x, x_mean, log_sigma.clamp(min=self.min_log_sigma)
+        )
 
     def _fit_noise(self, x: torch.Tensor, x_mean: torch.Tensor) -> torch.Tensor:
         """Maximum-likelihood log noise scale of this batch; updates the average."""
