@@ -95,8 +95,10 @@ class RecurrentAutoencoder(BaseGenerator):
     ----------
     n_components_ : int
         Size of the codes.
-    n_channels_, n_timesteps_ : int
-        Shape of one training series.
+    n_channels_ : int
+        Channels of the training series.
+    n_timesteps_ : int
+        Timesteps of the training series.
     n_features_in_ : int
         Values per training series (``n_channels_ * n_timesteps_``).
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
@@ -110,7 +112,7 @@ class RecurrentAutoencoder(BaseGenerator):
         reconstruction error per value of the standardised series.
     latent_density_ : sklearn.mixture.GaussianMixture
         Density of the standardised training codes.
-    noise_scale_ : ndarray of shape (n_channels_,)
+    noise_scale_ : ndarray of shape (``n_channels_``,)
         Root mean squared reconstruction error of the training series per
         channel, in the units of the data.
     offset_ : float
