@@ -140,7 +140,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     args = parser.parse_args(argv)
-    train, test = make_sin_cos_windows()[:160], make_sin_cos_windows()[160:]
+    windows = make_sin_cos_windows()
+    train, test = windows[:160], windows[160:]
     print(
         f"sin/cos windows 160 train + 40 held out x 2 x 50, {EPOCHS} epochs, seeds "
         f"{args.seeds}; {platform.machine()}, {torch.get_num_threads()} threads, "

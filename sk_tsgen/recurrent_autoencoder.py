@@ -215,13 +215,11 @@ class RecurrentAutoencoder(BaseGenerator):
             lambda b: (module.reconstruct(b["x"]) - b["x"]).pow(2).mean(-1), data
         )
         sigma = np.sqrt(residual.astype(np.float64).mean(0))
-        floor = np.exp(module.min_log_sigma)
+        sigma = np.maximum(sigma, np.exp(module.min_log_sigma))
         module.set_noise_scale(
-            torch.as_tensor(
-                np.maximum(sigma, floor), dtype=torch.float32, device=device
-            )
+            torch.as_tensor(sigma, dtype=torch.float32, device=device)
         )
-        self.noise_scale_ = np.maximum(sigma, floor) * self.scaler_.scale_
+        self.noise_scale_ = sigma * self.scaler_.scale_
         return fit_code_mixture((codes - mean) / scale, self.n_mixture_components, rng)
 
     def _score_scaled(self, data: dict) -> np.ndarray:
