@@ -30,3 +30,15 @@ def test_make_sines_is_seeded():
 def test_make_sines_rejects_bad_sizes(kwargs):
     with pytest.raises(ValueError, match="must be a positive int"):
         make_sines(**kwargs)
+
+
+def test_sin_cos_windows_are_the_tutorials_data():
+    from sk_tsgen.datasets import make_sin_cos_windows
+
+    # the recurrent autoencoder tutorial's own construction, channels last
+    x = np.linspace(0, 100, 10000)
+    tutorial = np.column_stack((np.sin(x), np.cos(x))).reshape((200, 50, -1))
+    np.testing.assert_array_equal(make_sin_cos_windows(), tutorial.transpose(0, 2, 1))
+    assert make_sin_cos_windows(1000, n_timesteps=25).shape == (40, 2, 25)
+    with pytest.raises(ValueError, match="multiple of n_timesteps=30"):
+        make_sin_cos_windows(1000, n_timesteps=30)
