@@ -3,7 +3,8 @@
 from .conv_vae import ConvVAE
 from .dense_vae import DenseVAE
 from .recurrent_autoencoder import RecurrentAutoencoder
+from .vaegan import VAEGAN
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["ConvVAE", "DenseVAE", "RecurrentAutoencoder", "__version__"]
+__all__ = ["ConvVAE", "DenseVAE", "RecurrentAutoencoder", "VAEGAN", "__version__"]

@@ -6,7 +6,12 @@ import math
 
 import torch
 from skorch import NeuralNet
+from skorch.callbacks import PassthroughScoring
+from skorch.dataset import unpack_data
+from skorch.utils import TeeGenerator
 from torch import nn
+
+from .modules.adversarial import discriminator_loss, generator_loss, r1_penalty
 
 
 class BatchSlicer:
@@ -110,3 +115,109 @@ class LossTermsNet(FastModeNet):
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         return self.criterion_(y_pred, X)
+
+
+class AdversarialNet(LossTermsNet):
+    """skorch net of a VAE/GAN: two optimizers and two kinds of step per batch.
+
+    The module is an :class:`~sk_tsgen.modules.AdversarialVAE`. Every training
+    batch makes one generator step, on the encoder and decoder with
+    ``optimizer_``: the criterion's loss (the negative ELBO per value) plus
+    ``adversarial_weight`` times the generator's adversarial loss on the
+    reconstructions and decoded prior draws. Then ``discriminator_steps`` steps
+    of the discriminator with ``optimizer_discriminator_`` (built from
+    ``optimizer_discriminator`` and its ``optimizer_discriminator__*``
+    parameters), on the real batch against those generated series (fresh ones
+    after the first step), plus the R1 penalty ``gradient_penalty / 2 *
+    ||grad D(real)||^2``.
+
+    ``train_loss`` in the history is the negative ELBO per value, comparable
+    with ``valid_loss``; ``generator_loss`` and ``discriminator_loss`` record
+    the two adversarial losses, per batch and as epoch means. Callbacks that
+    act on gradients (``on_grad_computed``) see the generator's.
+    """
+
+    def __init__(
+        self,
+        *args,
+        adversarial_weight: float = 0.1,
+        adversarial_loss: str = "non_saturating",
+        gradient_penalty: float = 1.0,
+        discriminator_steps: int = 1,
+        optimizer_discriminator=torch.optim.Adam,
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.adversarial_weight = adversarial_weight
+        self.adversarial_loss = adversarial_loss
+        self.gradient_penalty = gradient_penalty
+        self.discriminator_steps = discriminator_steps
+        self.optimizer_discriminator = optimizer_discriminator
+
+    def get_default_callbacks(self):
+        callbacks = list(super().get_default_callbacks())
+        # before print_log, so that the epoch table shows them
+        at = next(i for i, (name, _) in enumerate(callbacks) if name == "print_log")
+        callbacks[at:at] = [
+            (name, PassthroughScoring(name=name, lower_is_better=None, on_train=True))
+            for name in ("generator_loss", "discriminator_loss")
+        ]
+        return callbacks
+
+    def initialize_optimizer(self, *args, **kwargs):
+        module = self.module_
+        params, options = self.get_params_for_optimizer(
+            "optimizer", module.generator_parameters()
+        )
+        self.optimizer_ = self.optimizer(*params, **options)
+        params, options = self.get_params_for_optimizer(
+            "optimizer_discriminator", module.discriminator.named_parameters()
+        )
+        self.optimizer_discriminator_ = self.optimizer_discriminator(*params, **options)
+        return self
+
+    def _generated(self, terms):
+        return torch.cat([terms["reconstruction"], terms["prior_sample"]])
+
+    def train_step(self, batch, **fit_params):
+        self._set_training(True)
+        X, _ = unpack_data(batch)
+        x = X["x"] if isinstance(X, dict) else X
+        discriminator = self.module_.discriminator
+
+        terms = self.infer(X, **fit_params)
+        elbo_loss = self.get_loss(terms, None, X=X, training=True)
+        fake = self._generated(terms)
+        discriminator.requires_grad_(False)
+        adversarial = generator_loss(discriminator(fake), self.adversarial_loss)
+        discriminator.requires_grad_(True)
+        self.optimizer_.zero_grad()
+        (elbo_loss + self.adversarial_weight * adversarial).backward()
+        # gradient callbacks (GradientNormClipping, say) act on the generator
+        self.notify(
+            "on_grad_computed",
+            named_parameters=TeeGenerator(self.module_.generator_parameters()),
+            batch=batch,
+            training=True,
+        )
+        self.optimizer_.step()
+
+        fake = fake.detach()
+        for step in range(self.discriminator_steps):
+            if step:
+                with torch.no_grad():
+                    fake = self._generated(self.infer(X, **fit_params))
+            if self.gradient_penalty > 0:
+                real_scores, penalty = r1_penalty(discriminator, x)
+            else:
+                real_scores, penalty = discriminator(x), 0.0
+            d_loss = discriminator_loss(
+                real_scores, discriminator(fake), self.adversarial_loss
+            )
+            self.optimizer_discriminator_.zero_grad()
+            (d_loss + 0.5 * self.gradient_penalty * penalty).backward()
+            self.optimizer_discriminator_.step()
+
+        self.history.record_batch("generator_loss", adversarial.item())
+        self.history.record_batch("discriminator_loss", d_loss.item())
+        return {"loss": elbo_loss.detach(), "y_pred": terms}

@@ -1,6 +1,6 @@
 import pytest
 
-from sk_tsgen import ConvVAE, DenseVAE, RecurrentAutoencoder
+from sk_tsgen import VAEGAN, ConvVAE, DenseVAE, RecurrentAutoencoder
 from sk_tsgen.datasets import make_sines
 
 # Every public generator, with a training budget that keeps tests fast.
@@ -22,6 +22,9 @@ GENERATOR_FACTORIES = {
     ),
     "DenseVAE": lambda **kw: DenseVAE(**{"max_epochs": 10, "random_state": 0, **kw}),
     "RecurrentAutoencoder": lambda **kw: RecurrentAutoencoder(
+        **{"hidden_size": 32, "max_epochs": 10, "random_state": 0, **kw}
+    ),
+    "VAEGAN": lambda **kw: VAEGAN(
         **{"hidden_size": 32, "max_epochs": 10, "random_state": 0, **kw}
     ),
 }

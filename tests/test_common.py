@@ -12,7 +12,7 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from sk_tsgen import ConvVAE, DenseVAE, RecurrentAutoencoder
+from sk_tsgen import VAEGAN, ConvVAE, DenseVAE, RecurrentAutoencoder
 
 # Small budgets keep the checks fast; behaviour does not depend on them.
 ESTIMATORS = [
@@ -23,6 +23,7 @@ ESTIMATORS = [
         filters=(8,), kernel_sizes=(3, 3), strides=(1, 1), max_epochs=3, batch_size=32
     ),
     RecurrentAutoencoder(hidden_size=8, max_epochs=3, batch_size=32),
+    VAEGAN(hidden_size=8, discriminator_channels=(8,), max_epochs=3, batch_size=32),
 ]
 
 # Expected failures per estimator, each with its reason.
@@ -36,6 +37,7 @@ EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
     "DenseVAE": {"check_methods_subset_invariance": FLOAT32_SUBSET},
     "ConvVAE": {"check_methods_subset_invariance": FLOAT32_SUBSET},
     "RecurrentAutoencoder": {"check_methods_subset_invariance": FLOAT32_SUBSET},
+    "VAEGAN": {"check_methods_subset_invariance": FLOAT32_SUBSET},
 }
 
 

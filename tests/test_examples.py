@@ -58,3 +58,16 @@ def test_recurrent_autoencoder_example(tmp_path):
     # the tutorial printed 0.3072 after its 10 epochs
     assert result["test_mse"] < 0.3072 / 10
     assert result["ranked"] > 0.95
+
+
+def test_vaegan_example(tmp_path):
+    pytest.importorskip("matplotlib")
+    example = _load("plot_vaegan_sines")
+    out = tmp_path / "vaegan.png"
+    result = example.main(str(out))  # a short budget: 20 epochs of 2000 series
+    assert out.stat().st_size > 30_000
+    vae = result["VAE (adversarial_weight=0)"]
+    gan = result["VAEGAN (adversarial_weight=0.1)"]
+    # the adversarial term makes samples harder to tell from real series
+    assert gan["discriminative"] < vae["discriminative"]
+    assert 0.8 < gan["diversity"] < 1.2

@@ -20,6 +20,7 @@ from sk_tsgen.metrics import (
     marginal_distance,
     mmd,
     predictive_score,
+    sample_diversity,
 )
 
 N = 1000
@@ -283,3 +284,15 @@ def test_scorer_rejects_unknown_metric():
         make_fidelity_scorer("fid")
     with pytest.raises(TypeError, match="callable"):
         make_fidelity_scorer(3)
+
+
+def test_sample_diversity_flags_collapse_and_noise():
+    real = make_sines(400, n_channels=2, random_state=0)
+    other = make_sines(400, n_channels=2, random_state=1)
+    assert abs(sample_diversity(real, other, random_state=0) - 1) < 0.05
+    one_mode = np.repeat(real[:1], 400, axis=0) + 1e-3
+    assert sample_diversity(real, one_mode, random_state=0) == pytest.approx(0)
+    noisy = other + np.random.default_rng(0).normal(0, 0.3, other.shape)
+    assert sample_diversity(real, noisy, random_state=0) > 1.5
+    with pytest.raises(ValueError, match="one distinct series"):
+        sample_diversity(one_mode, real)

@@ -3,8 +3,9 @@
 Every metric takes a real and a synthetic set, each a 2-D array
 ``(n_series, n_timesteps)`` of univariate series or a 3-D array
 ``(n_series, n_channels, n_timesteps)``, and returns a float that is lower for
-better synthetic data. :func:`make_fidelity_scorer` turns any of them into a
-scorer for model selection.
+better synthetic data, except :func:`sample_diversity`, a ratio that is 1 when
+the synthetic set is as varied as the real one. :func:`make_fidelity_scorer`
+turns any of the others into a scorer for model selection.
 """
 
 from ._context_fid import context_fid, frechet_distance
@@ -16,6 +17,7 @@ from ._statistics import (
     correlational_score,
     marginal_distance,
     mmd,
+    sample_diversity,
 )
 
 __all__ = [
@@ -32,4 +34,5 @@ __all__ = [
     "marginal_distance",
     "mmd",
     "predictive_score",
+    "sample_diversity",
 ]

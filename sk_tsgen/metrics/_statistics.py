@@ -232,3 +232,64 @@ def autocorrelation_difference(
         )
     diff = _autocorrelation(real, max_lag) - _autocorrelation(synth, max_lag)
     return float(np.mean(np.abs(diff)))
+
+
+def sample_diversity(
+    X_real: ArrayLike,
+    X_synth: ArrayLike,
+    *,
+    max_samples: int | None = 2000,
+    scaling: str | None = "minmax",
+    random_state: RandomStateLike = None,
+) -> float:
+    """Spread of the synthetic series relative to the real ones.
+
+    The mean Euclidean distance between two different synthetic series divided
+    by the same mean over the real series. 1 means the synthetic set is as
+    varied as the real one; a generator that collapses onto a few modes scores
+    well below 1 (0 when every sample is the same series), one that adds noise
+    scores above 1. Unlike the other metrics it is not "lower is better", so it
+    is not among :data:`FIDELITY_METRICS`: it flags mode collapse, which a
+    discriminative score only shows indirectly.
+
+    Parameters
+    ----------
+    X_real, X_synth : array-like of shape (n, n_timesteps) or \
+            (n, n_channels, n_timesteps)
+        Real and synthetic series, at least 2 of each.
+    max_samples : int or None, default=2000
+        Series drawn from each set at most, to bound the distance matrices.
+    scaling : {"minmax", None}, default="minmax"
+        Per-channel min-max scaling fitted on the real set, or none.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the subsampling.
+
+    Returns
+    -------
+    ratio : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_tsgen.datasets import make_sines
+    >>> from sk_tsgen.metrics import sample_diversity
+    >>> real = make_sines(500, random_state=0)
+    >>> 0.95 < sample_diversity(real, make_sines(500, random_state=1)) < 1.05
+    True
+    >>> collapsed = np.repeat(real[:3], 100, axis=0)  # three series, repeated
+    >>> sample_diversity(real, collapsed) < 0.8
+    True
+    """
+    real, synth = check_real_synth(X_real, X_synth, min_series=2)
+    real, synth = scale_pair(real, synth, scaling)
+    rng = check_random_state(random_state)
+    spread = [
+        pdist(subsample(X, max_samples, rng).reshape(-1, real[0].size)).mean()
+        for X in (real, synth)
+    ]
+    if spread[0] == 0:
+        raise ValueError(
+            "X_real holds one distinct series only; its spread is 0, so the "
+            "diversity of X_synth cannot be compared with it."
+        )
+    return float(spread[1] / spread[0])

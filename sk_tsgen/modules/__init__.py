@@ -4,6 +4,7 @@ Nothing here knows about scikit-learn; estimators assemble these modules and
 train them through a skorch net.
 """
 
+from .adversarial import AdversarialVAE, GaussianHead, SeriesDiscriminator
 from .conv import ConvDecoder, ConvEncoder
 from .dense import MLPDecoder, MLPEncoder
 from .recurrent import RecurrentDecoder, RecurrentEncoder, SequenceAutoencoder
@@ -11,14 +12,17 @@ from .seasonal import ConvGaussianVAE, SeasonalPrior
 from .vae import GaussianVAE
 
 __all__ = [
+    "AdversarialVAE",
     "ConvDecoder",
     "ConvEncoder",
     "ConvGaussianVAE",
+    "GaussianHead",
     "GaussianVAE",
     "MLPDecoder",
     "MLPEncoder",
     "RecurrentDecoder",
     "RecurrentEncoder",
     "SeasonalPrior",
+    "SeriesDiscriminator",
     "SequenceAutoencoder",
 ]
