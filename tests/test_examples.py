@@ -64,7 +64,8 @@ def test_vaegan_example(tmp_path):
     pytest.importorskip("matplotlib")
     example = _load("plot_vaegan_sines")
     out = tmp_path / "vaegan.png"
-    result = example.main(str(out))  # a short budget: 20 epochs of 2000 series
+    # a short budget (20 epochs of 2000 series) and a quicker judge
+    result = example.main(str(out), n_iterations=300)
     assert out.stat().st_size > 30_000
     vae = result["VAE (adversarial_weight=0)"]
     gan = result["VAEGAN (adversarial_weight=0.1)"]
