@@ -41,6 +41,8 @@ def test_each_optimizer_holds_its_own_network(X):
     assert held(model.net_.optimizer_discriminator_) == discriminator
     assert generator.isdisjoint(discriminator)
     assert generator | discriminator == {id(p) for p in module.parameters()}
+    # skorch moves and reloads both optimizers with the net (map_location)
+    assert "optimizer_discriminator_" in model.net_.cuda_dependent_attributes_
 
 
 def test_learning_rates_are_plain_parameters(X):
