@@ -146,3 +146,26 @@ def check_n_samples(n_samples) -> int:
     if n_samples < 1:
         raise ValueError(f"n_samples must be at least 1, got {n_samples}.")
     return int(n_samples)
+
+
+def check_positive_ints(
+    value, name: str, *, odd: bool = False, allow_empty: bool = False
+) -> list[int]:
+    """``value`` (an int or a sequence of ints) as a list of positive ints.
+
+    Raises a ValueError that names the parameter otherwise; ``odd`` also asks
+    for odd values, ``allow_empty`` accepts an empty sequence.
+    """
+    values = np.atleast_1d(np.asarray(value))
+    if allow_empty and values.size == 0:
+        return []
+    if (
+        values.size == 0
+        or values.ndim != 1
+        or not np.issubdtype(values.dtype, np.integer)
+        or (values < 1).any()
+        or (odd and (values % 2 == 0).any())
+    ):
+        kind = "odd positive ints" if odd else "positive ints"
+        raise ValueError(f"{name} must be a sequence of {kind}, got {value!r}.")
+    return [int(v) for v in values]

@@ -19,6 +19,7 @@ from ._validation import (
     FLOAT_DTYPES,
     RandomStateLike,
     check_n_samples,
+    check_positive_ints,
     check_series,
     restore_layout,
 )
@@ -37,24 +38,6 @@ from .modules import ConvDecoder, ConvEncoder, ConvGaussianVAE, SeasonalPrior
 _DECODE_STEPS = 2**21
 # Latent steps per window when ``window_length`` is left to its default.
 _DEFAULT_WINDOW_STEPS = 8
-
-
-def _positive_ints(
-    value, name: str, *, odd: bool = False, allow_empty: bool = False
-) -> list[int]:
-    values = np.atleast_1d(np.asarray(value))
-    if allow_empty and values.size == 0:
-        return []
-    if (
-        values.size == 0
-        or values.ndim != 1
-        or not np.issubdtype(values.dtype, np.integer)
-        or (values < 1).any()
-        or (odd and (values % 2 == 0).any())
-    ):
-        kind = "odd positive ints" if odd else "positive ints"
-        raise ValueError(f"{name} must be a sequence of {kind}, got {value!r}.")
-    return [int(v) for v in values]
 
 
 def _timestamps_or_none(y) -> pd.DatetimeIndex | None:
@@ -310,9 +293,9 @@ class ConvVAE(BaseVAE):
 
     # ------------------------------------------------------------ structure
     def _layers(self) -> tuple[list[int], list[int], list[int]]:
-        strides = _positive_ints(self.strides, "strides")
-        kernels = _positive_ints(self.kernel_sizes, "kernel_sizes", odd=True)
-        filters = _positive_ints(self.filters, "filters", allow_empty=True)
+        strides = check_positive_ints(self.strides, "strides")
+        kernels = check_positive_ints(self.kernel_sizes, "kernel_sizes", odd=True)
+        filters = check_positive_ints(self.filters, "filters", allow_empty=True)
         if len(kernels) != len(strides) or len(filters) != len(strides) - 1:
             raise ValueError(
                 f"ConvVAE needs one kernel size per stride and one filter count "
@@ -324,7 +307,7 @@ class ConvVAE(BaseVAE):
     @property
     def _period(self) -> int:
         """Input steps per latent step."""
-        return math.prod(_positive_ints(self.strides, "strides"))
+        return math.prod(check_positive_ints(self.strides, "strides"))
 
     def _check_n_timesteps(self, n_timesteps: int) -> None:
         period = self._period

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from numbers import Integral
 
-import numpy as np
-
-from ._validation import RandomStateLike
+from ._validation import RandomStateLike, check_positive_ints
 from .base import BaseVAE
 from .modules import GaussianVAE, MLPDecoder, MLPEncoder
 
@@ -154,17 +152,7 @@ class DenseVAE(BaseVAE):
     }
 
     def _build_module(self) -> GaussianVAE:
-        sizes = np.atleast_1d(self.hidden_layer_sizes)
-        if (
-            sizes.ndim != 1
-            or not np.issubdtype(sizes.dtype, np.integer)
-            or (sizes < 1).any()
-        ):
-            raise ValueError(
-                "hidden_layer_sizes must be a sequence of positive ints, got "
-                f"{self.hidden_layer_sizes!r}."
-            )
-        sizes = [int(s) for s in sizes]
+        sizes = check_positive_ints(self.hidden_layer_sizes, "hidden_layer_sizes")
         shape = (self.n_channels_, self.n_timesteps_)
         return GaussianVAE(
             MLPEncoder(*shape, sizes, self.latent_dim),

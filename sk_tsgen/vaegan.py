@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from numbers import Integral, Real
 
-import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._nets import AdversarialNet
-from ._validation import RandomStateLike
+from ._validation import RandomStateLike, check_positive_ints
 from .base import BaseVAE
 from .modules import (
     AdversarialVAE,
@@ -235,17 +234,9 @@ class VAEGAN(BaseVAE):
         self.verbose = verbose
 
     def _build_module(self) -> AdversarialVAE:
-        channels = np.atleast_1d(self.discriminator_channels)
-        if (
-            channels.ndim != 1
-            or len(channels) == 0
-            or not np.issubdtype(channels.dtype, np.integer)
-            or (channels < 1).any()
-        ):
-            raise ValueError(
-                "discriminator_channels must be a non-empty sequence of positive "
-                f"ints, got {self.discriminator_channels!r}."
-            )
+        channels = check_positive_ints(
+            self.discriminator_channels, "discriminator_channels"
+        )
         if self.discriminator_kernel_size % 2 == 0:
             raise ValueError(
                 "discriminator_kernel_size must be odd, so that padding keeps "
@@ -269,7 +260,7 @@ class VAEGAN(BaseVAE):
             SeriesDiscriminator(
                 self.n_channels_,
                 self.n_timesteps_,
-                [int(c) for c in channels],
+                channels,
                 self.discriminator_kernel_size,
             ),
         )
