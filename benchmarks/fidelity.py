@@ -52,7 +52,7 @@ from sklearn.decomposition import PCA
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.mixture import GaussianMixture
 
-from sk_tsgen import VAEGAN, ConvVAE, DenseVAE, RecurrentAutoencoder
+from sk_tsgen import VAEGAN, ConvVAE, DenseVAE, RecurrentAutoencoder, TransformerGAN
 from sk_tsgen.datasets import make_sines
 from sk_tsgen.metrics import (
     context_fid,
@@ -201,6 +201,8 @@ GENERATORS = {
     "VAEGAN (adversarial_weight=0), 5 epochs": lambda seed: VAEGAN(
         max_epochs=5, adversarial_weight=0, random_state=seed
     ),
+    # unconditional: Sines has no labels
+    "TransformerGAN": lambda seed: TransformerGAN(max_epochs=10, random_state=seed),
 }
 
 

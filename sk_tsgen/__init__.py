@@ -3,8 +3,16 @@
 from .conv_vae import ConvVAE
 from .dense_vae import DenseVAE
 from .recurrent_autoencoder import RecurrentAutoencoder
+from .transformer_gan import TransformerGAN
 from .vaegan import VAEGAN
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["ConvVAE", "DenseVAE", "RecurrentAutoencoder", "VAEGAN", "__version__"]
+__all__ = [
+    "ConvVAE",
+    "DenseVAE",
+    "RecurrentAutoencoder",
+    "TransformerGAN",
+    "VAEGAN",
+    "__version__",
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from skorch import NeuralNet
 from skorch.callbacks import PassthroughScoring
 from skorch.dataset import unpack_data
@@ -221,3 +222,104 @@ class AdversarialNet(LossTermsNet):
         self.history.record_batch("generator_loss", adversarial.item())
         self.history.record_batch("discriminator_loss", d_loss.item())
         return {"loss": elbo_loss.detach(), "y_pred": terms}
+
+
+class ConditionalGANNet(AdversarialNet):
+    """skorch net of a GAN with an encoder: three optimizers, three steps per batch.
+
+    The module is a :class:`~sk_tsgen.modules.ConditionalGAN`. Every training
+    batch (real series ``x`` and, for a conditional model, their condition
+    indices ``c``) makes
+
+    1. a generator step with ``optimizer_``: the generator's adversarial loss
+       on series made from fresh noise for the batch's conditions (so the
+       conditions are trained at their frequencies in the data);
+    2. ``discriminator_steps`` steps of the discriminator with
+       ``optimizer_discriminator_``: real against generated series, for the
+       same conditions, plus the R1 penalty ``gradient_penalty / 2 *
+       ||grad D(real)||^2``;
+    3. an encoder step with ``optimizer_encoder_``, the generator held fixed:
+       the squared error of real series reconstructed through encoder and
+       generator, plus the squared error of the noise recovered from the
+       generated series, plus (conditional) the cross-entropy of the
+       conditions the encoder reads from both.
+
+    ``train_loss`` (and ``valid_loss``) is the reconstruction error per value
+    of real series; ``generator_loss`` and ``discriminator_loss`` are recorded
+    per batch and per epoch. ``on_grad_computed`` callbacks see the generator's
+    gradients.
+    """
+
+    def __init__(self, *args, optimizer_encoder=torch.optim.Adam, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.optimizer_encoder = optimizer_encoder
+
+    def initialize_optimizer(self, *args, **kwargs):
+        super().initialize_optimizer(*args, **kwargs)
+        params, options = self.get_params_for_optimizer(
+            "optimizer_encoder", self.module_.encoder_parameters()
+        )
+        self.optimizer_encoder_ = self.optimizer_encoder(*params, **options)
+        return self
+
+    def train_step(self, batch, **fit_params):
+        self._set_training(True)
+        X, _ = unpack_data(batch)
+        x, c = X["x"], X.get("c")
+        module = self.module_
+        discriminator = module.discriminator
+
+        def judge(series):
+            return discriminator(series, c)
+
+        # 1. generator
+        z = torch.randn(len(x), module.latent_dim, device=x.device)
+        fake = module.generate(z, c)
+        discriminator.requires_grad_(False)
+        g_loss = generator_loss(judge(fake), self.adversarial_loss)
+        discriminator.requires_grad_(True)
+        self.optimizer_.zero_grad()
+        g_loss.backward()
+        self.notify(
+            "on_grad_computed",
+            named_parameters=TeeGenerator(module.generator_parameters()),
+            batch=batch,
+            training=True,
+        )
+        self.optimizer_.step()
+
+        # 2. discriminator
+        fake = fake.detach()
+        for step in range(self.discriminator_steps):
+            if step:
+                z = torch.randn_like(z)
+                with torch.no_grad():
+                    fake = module.generate(z, c)
+            if self.gradient_penalty > 0:
+                real_scores, penalty = r1_penalty(judge, x)
+            else:
+                real_scores, penalty = judge(x), 0.0
+            d_loss = discriminator_loss(real_scores, judge(fake), self.adversarial_loss)
+            self.optimizer_discriminator_.zero_grad()
+            (d_loss + 0.5 * self.gradient_penalty * penalty).backward()
+            self.optimizer_discriminator_.step()
+
+        # 3. encoder, through the fixed generator
+        module.generator.requires_grad_(False)
+        try:
+            terms = self.infer(X, **fit_params)
+            recon_loss = self.get_loss(terms, None, X=X, training=True)
+            z_hat, logits_fake = module.encode_parts(fake)
+            e_loss = recon_loss + (z_hat - z).pow(2).mean()
+            if c is not None:
+                e_loss = e_loss + F.cross_entropy(terms["logits"], c)
+                e_loss = e_loss + F.cross_entropy(logits_fake, c)
+            self.optimizer_encoder_.zero_grad()
+            e_loss.backward()
+            self.optimizer_encoder_.step()
+        finally:
+            module.generator.requires_grad_(True)
+
+        self.history.record_batch("generator_loss", g_loss.item())
+        self.history.record_batch("discriminator_loss", d_loss.item())
+        return {"loss": recon_loss.detach(), "y_pred": terms}

@@ -212,8 +212,12 @@ class BaseGenerator(
         self._latent_shape = codes.shape[1:]
         self.n_components_ = int(np.prod(self._latent_shape))
         self.latent_density_ = self._fit_latent_density(codes, train, rng)
-        self._set_offset(self._score_scaled(data))
+        self._set_offset(self._training_scores(data))
         return self
+
+    def _training_scores(self, data: dict) -> np.ndarray:
+        """Scores of the training series that ``offset_`` is set from."""
+        return self._score_scaled(data)
 
     def _train_valid_split(self, data: dict, rng):
         n_series = len(data["x"])

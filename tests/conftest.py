@@ -1,6 +1,6 @@
 import pytest
 
-from sk_tsgen import VAEGAN, ConvVAE, DenseVAE, RecurrentAutoencoder
+from sk_tsgen import VAEGAN, ConvVAE, DenseVAE, RecurrentAutoencoder, TransformerGAN
 from sk_tsgen.datasets import make_sines
 
 # Every public generator, with a training budget that keeps tests fast.
@@ -23,6 +23,17 @@ GENERATOR_FACTORIES = {
     "DenseVAE": lambda **kw: DenseVAE(**{"max_epochs": 10, "random_state": 0, **kw}),
     "RecurrentAutoencoder": lambda **kw: RecurrentAutoencoder(
         **{"hidden_size": 32, "max_epochs": 10, "random_state": 0, **kw}
+    ),
+    "TransformerGAN": lambda **kw: TransformerGAN(
+        **{
+            "embed_dim": 16,
+            "depth": 1,
+            "n_heads": 2,
+            "batch_size": 32,
+            "max_epochs": 10,
+            "random_state": 0,
+            **kw,
+        }
     ),
     "VAEGAN": lambda **kw: VAEGAN(
         **{"hidden_size": 32, "max_epochs": 10, "random_state": 0, **kw}

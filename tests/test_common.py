@@ -12,7 +12,7 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from sk_tsgen import VAEGAN, ConvVAE, DenseVAE, RecurrentAutoencoder
+from sk_tsgen import VAEGAN, ConvVAE, DenseVAE, RecurrentAutoencoder, TransformerGAN
 
 # Small budgets keep the checks fast; behaviour does not depend on them.
 ESTIMATORS = [
@@ -24,6 +24,9 @@ ESTIMATORS = [
     ),
     RecurrentAutoencoder(hidden_size=8, max_epochs=3, batch_size=32),
     VAEGAN(hidden_size=8, discriminator_channels=(8,), max_epochs=3, batch_size=32),
+    TransformerGAN(
+        latent_dim=4, embed_dim=8, depth=1, n_heads=2, max_epochs=3, batch_size=32
+    ),
 ]
 
 # Expected failures per estimator, each with its reason.
@@ -38,6 +41,7 @@ EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
     "ConvVAE": {"check_methods_subset_invariance": FLOAT32_SUBSET},
     "RecurrentAutoencoder": {"check_methods_subset_invariance": FLOAT32_SUBSET},
     "VAEGAN": {"check_methods_subset_invariance": FLOAT32_SUBSET},
+    "TransformerGAN": {"check_methods_subset_invariance": FLOAT32_SUBSET},
 }
 
 

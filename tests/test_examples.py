@@ -72,3 +72,21 @@ def test_vaegan_example(tmp_path):
     # the adversarial term makes samples harder to tell from real series
     assert gan["discriminative"] < vae["discriminative"]
     assert 0.8 < gan["diversity"] < 1.2
+
+
+def test_transformer_gan_temperature_example(tmp_path):
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("vega_datasets")
+    example = _load("plot_transformer_gan_temperature")
+    out = tmp_path / "months.png"
+    result = example.main(str(out), max_epochs=40)
+    assert out.stat().st_size > 50_000
+    stats = result["stats"]
+    # prompts are followed: July is warmer than January, in real and generated days
+    real_gap = stats["July"]["real"]["mean"] - stats["January"]["real"]["mean"]
+    generated_gap = (
+        stats["July"]["generated"]["mean"] - stats["January"]["generated"]["mean"]
+    )
+    assert abs(generated_gap - real_gap) < 5
+    assert result["monthly_rmse"] < 4
+    assert result["kl"]["pca"] < 1

@@ -9,10 +9,17 @@ from .conv import ConvDecoder, ConvEncoder
 from .dense import MLPDecoder, MLPEncoder
 from .recurrent import RecurrentDecoder, RecurrentEncoder, SequenceAutoencoder
 from .seasonal import ConvGaussianVAE, SeasonalPrior
+from .transformer import (
+    ConditionalGAN,
+    PatchDiscriminator,
+    PatchTransformer,
+    TransformerGenerator,
+)
 from .vae import GaussianVAE
 
 __all__ = [
     "AdversarialVAE",
+    "ConditionalGAN",
     "ConvDecoder",
     "ConvEncoder",
     "ConvGaussianVAE",
@@ -20,9 +27,12 @@ __all__ = [
     "GaussianVAE",
     "MLPDecoder",
     "MLPEncoder",
+    "PatchDiscriminator",
+    "PatchTransformer",
     "RecurrentDecoder",
     "RecurrentEncoder",
     "SeasonalPrior",
     "SeriesDiscriminator",
     "SequenceAutoencoder",
+    "TransformerGenerator",
 ]

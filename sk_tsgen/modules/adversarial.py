@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from .vae import GaussianVAE
 
@@ -148,7 +149,9 @@ def r1_penalty(discriminator: nn.Module, real: torch.Tensor) -> tuple:
     True
     """
     real = real.detach().requires_grad_(True)
-    scores = discriminator(real)
+    # the fused attention kernels have no second derivative; the math one does
+    with sdpa_kernel(SDPBackend.MATH):
+        scores = discriminator(real)
     (grad,) = torch.autograd.grad(scores.sum(), real, create_graph=True)
     return scores, grad.pow(2).flatten(1).sum(1).mean()
 

@@ -1,0 +1,492 @@
+"""TransformerGAN: transformer generator and discriminator, conditions as prompts."""
+
+from __future__ import annotations
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+import torch
+from numpy.typing import ArrayLike
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import check_is_fitted
+
+from ._nets import ConditionalGANNet, MeanSquaredError
+from ._validation import (
+    RandomStateLike,
+    check_n_samples,
+    check_series,
+    restore_layout,
+)
+from .base import BaseGenerator
+from .modules import (
+    ConditionalGAN,
+    PatchDiscriminator,
+    PatchTransformer,
+    TransformerGenerator,
+)
+
+# Smallest noise scale of the reconstruction likelihood, in standardised units.
+_MIN_NOISE_SCALE = 1e-3
+
+
+class TransformerGAN(BaseGenerator):
+    """GAN with transformer generator and discriminator, conditioned on labels.
+
+    The generator turns noise into a sequence of one embedding per timestep,
+    adds a learned positional embedding, mixes the steps with transformer
+    encoder blocks and projects every step to the channels. The discriminator
+    cuts a series into patches of ``patch_size`` steps, embeds them, reads
+    them with transformer blocks and outputs a real/generated logit.
+
+    **Conditions (prompts).** ``fit(X, y)`` takes one condition per series,
+    such as the month or a class, as ints or strings. The generator then gets
+    a learned embedding of the condition, and the discriminator judges a
+    series *for its condition* (a projection discriminator). ``sample(n,
+    y="January")`` generates for one condition, ``y`` of length ``n`` for one
+    condition per series, and without ``y`` the conditions are drawn at their
+    frequencies in the training data. Fitted without ``y``, the model is
+    unconditional.
+
+    **Training.** Every batch makes one generator step, then
+    ``discriminator_steps`` discriminator steps, each on real series against
+    series generated for the same conditions. The adversarial loss is by
+    default the logistic loss with the generator's non-saturating form plus
+    an R1 penalty ``gradient_penalty/2 · ||∇D(x_real)||²`` on the
+    discriminator (Mescheder et al., 2018), which has local convergence
+    guarantees where plain binary cross-entropy with lockstep updates can
+    oscillate or collapse. The two players have their own Adam optimisers
+    (betas 0.5, 0.999).
+
+    **Latent space and scores.** A GAN has no encoder, so one is learned with
+    it: a patch transformer like the discriminator, trained with the
+    generator held fixed at every step to map generated series back to their
+    noise and real series to codes that the generator reconstructs them from
+    (and, conditional, to recognise the condition). The code of a series is
+    ``[z, p]``: the noise estimate (``latent_dim`` values) then the
+    probabilities of the ``len(conditions_)`` conditions. :meth:`transform`
+    returns it, :meth:`inverse_transform` generates from it (a one-hot ``p``
+    asks for that condition), and :meth:`score_samples` is, in the spirit of
+    AnoGAN (Schlegl et al., 2017) and its encoder form (Zenati et al., 2018),
+
+    .. math:: \\log \\mathcal N(x;\\ G(E(x)),\\ \\sigma^2)
+              - \\lambda\\, \\lVert f(x) - f(G(E(x))) \\rVert^2,
+
+    a Gaussian log-likelihood of the reconstruction, with a noise scale
+    ``σ`` per channel fitted to the training reconstructions, in the units of
+    the data, minus ``feature_weight`` (λ) times the squared distance between
+    the discriminator's features of the series and of its reconstruction
+    (how differently the discriminator sees them). Higher is more normal.
+    It is not a density: it ranks series by how well the generator can make
+    them. Scores of one fitted model compare; across models they do not.
+    With ``y``, the reconstruction uses the given conditions instead of the
+    ones the encoder reads.
+
+    Parameters
+    ----------
+    latent_dim : int, default=16
+        Size of the noise the generator takes.
+    embed_dim : int, default=32
+        Width of the transformer embeddings (a multiple of ``n_heads``).
+    depth : int, default=2
+        Transformer blocks in the generator, the discriminator and the encoder.
+    n_heads : int, default=4
+        Attention heads per block.
+    patch_size : int, default=4
+        Steps per patch of the discriminator and encoder; a series whose
+        length is not a multiple is padded at its end.
+    dropout : float, default=0.1
+        Dropout in the discriminator's blocks (the generator and the encoder
+        have none, so that what is sampled is what was judged).
+    adversarial_loss : {"non_saturating", "hinge", "least_squares"}, \
+            default="non_saturating"
+        The GAN objective.
+    gradient_penalty : float, default=1.0
+        Weight γ of the R1 penalty; 0 turns it off.
+    discriminator_steps : int, default=1
+        Discriminator updates per generator update.
+    feature_weight : float, default=1.0
+        Weight λ of the discriminator-feature distance in :meth:`score_samples`.
+    max_epochs : int, default=100
+        Passes over the training series.
+    batch_size : int, default=64
+        Series per step.
+    lr : float, default=1e-3
+        Learning rate of the generator's and the encoder's Adam optimisers.
+    discriminator_lr : float, default=1e-3
+        Learning rate of the discriminator's Adam optimiser.
+    validation_fraction : float, default=0.0
+        Fraction of the series held out to report ``valid_loss`` (the
+        reconstruction error through the encoder) in ``history_``.
+    callbacks : list or None, default=None
+        skorch callbacks used during training, copied at every fit.
+    contamination : "auto" or float in (0, 0.5], default="auto"
+        Sets ``offset_``, the threshold of :meth:`predict`: with a float, that
+        fraction of the training series is labelled anomalous; with ``"auto"``,
+        the lower Tukey fence of the training scores.
+    device : str or torch.device, default="auto"
+        Where the networks run; ``"auto"`` uses CUDA when available.
+    random_state : int, RandomState instance or None, default=None
+        Seed of initialisation, shuffling and noise. An int makes ``fit``
+        repeatable; the global numpy and torch random states are left alone.
+    verbose : int, default=0
+        0 is silent; 1 or more prints a table per epoch and a progress bar.
+
+    Attributes
+    ----------
+    conditions_ : ndarray or None
+        The conditions seen in ``fit``, sorted; None when fitted without ``y``.
+    condition_frequencies_ : ndarray or None
+        Their frequencies in the training data, which :meth:`sample` draws
+        conditions from when it gets no ``y``.
+    n_components_ : int
+        Size of the codes: ``latent_dim + len(conditions_)``.
+    n_channels_, n_timesteps_, n_features_in_ : int
+        Shape of the training series.
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
+        Column names, when ``fit`` was given a DataFrame with string columns.
+    noise_scale_ : ndarray of shape (n_channels_,)
+        Standard deviation of the training reconstructions' error per
+        channel, in the data's units; the ``σ`` of :meth:`score_samples`.
+    scaler_ : sklearn.preprocessing.StandardScaler
+        Per-channel standardisation learned in ``fit``.
+    net_ : skorch.NeuralNet
+        The trained networks (``net_.module_.generator``, ``.discriminator``,
+        ``.encoder``) and their optimisers ``net_.optimizer_`` (generator),
+        ``net_.optimizer_discriminator_`` and ``net_.optimizer_encoder_``.
+    history_ : skorch.History
+        Per epoch: ``train_loss`` (and ``valid_loss``), the encoder's
+        reconstruction error per value of the standardised series, and
+        ``generator_loss`` and ``discriminator_loss``; the last two also per
+        batch.
+    offset_ : float
+        Threshold on :meth:`score_samples` used by :meth:`predict`.
+
+    See Also
+    --------
+    VAEGAN : a VAE sharpened by a discriminator; its score is a density bound.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_tsgen import TransformerGAN
+    >>> from sk_tsgen.datasets import make_sines
+    >>> X = make_sines(200, n_timesteps=12, n_channels=2, random_state=0)
+    >>> y = np.where(X[:, 0].mean(axis=1) > 0.5, "high", "low")
+    >>> gan = TransformerGAN(embed_dim=16, depth=1, max_epochs=2, random_state=0)
+    >>> gan.fit(X, y).sample(3, y="high", random_state=0).shape
+    (3, 2, 12)
+    >>> gan.conditions_
+    array(['high', 'low'], dtype='<U4')
+    >>> gan.transform(X).shape  # 16 noise values and 2 condition probabilities
+    (200, 18)
+    """
+
+    _parameter_constraints: dict = {
+        **{
+            key: value
+            for key, value in BaseGenerator._parameter_constraints.items()
+            # a GAN samples from its noise and scores without latent draws
+            if key not in ("n_mc_samples", "sample_from", "n_mixture_components")
+        },
+        "embed_dim": [Interval(Integral, 1, None, closed="left")],
+        "depth": [Interval(Integral, 1, None, closed="left")],
+        "n_heads": [Interval(Integral, 1, None, closed="left")],
+        "patch_size": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "adversarial_loss": [StrOptions({"non_saturating", "hinge", "least_squares"})],
+        "gradient_penalty": [Interval(Real, 0, None, closed="left")],
+        "discriminator_steps": [Interval(Integral, 1, None, closed="left")],
+        "feature_weight": [Interval(Real, 0, None, closed="left")],
+        "discriminator_lr": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    _net_class = ConditionalGANNet
+
+    def __init__(
+        self,
+        *,
+        latent_dim: int = 16,
+        embed_dim: int = 32,
+        depth: int = 2,
+        n_heads: int = 4,
+        patch_size: int = 4,
+        dropout: float = 0.1,
+        adversarial_loss: str = "non_saturating",
+        gradient_penalty: float = 1.0,
+        discriminator_steps: int = 1,
+        feature_weight: float = 1.0,
+        max_epochs: int = 100,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        discriminator_lr: float = 1e-3,
+        validation_fraction: float = 0.0,
+        callbacks: list | None = None,
+        contamination: str | float = "auto",
+        device: str = "auto",
+        random_state: RandomStateLike = None,
+        verbose: int = 0,
+    ):
+        self.latent_dim = latent_dim
+        self.embed_dim = embed_dim
+        self.depth = depth
+        self.n_heads = n_heads
+        self.patch_size = patch_size
+        self.dropout = dropout
+        self.adversarial_loss = adversarial_loss
+        self.gradient_penalty = gradient_penalty
+        self.discriminator_steps = discriminator_steps
+        self.feature_weight = feature_weight
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.discriminator_lr = discriminator_lr
+        self.validation_fraction = validation_fraction
+        self.callbacks = callbacks
+        self.contamination = contamination
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ---------------------------------------------------------- conditions
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> TransformerGAN:
+        """Learn the distribution of the series in ``X``, per condition in ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_series, n_timesteps) or \
+                (n_series, n_channels, n_timesteps), or DataFrame
+            Training series in raw units.
+        y : array-like of shape (n_series,) or None, default=None
+            One condition per series (ints or strings, such as month names);
+            None trains an unconditional model.
+
+        Returns
+        -------
+        self : object
+            The fitted generator.
+        """
+        return super().fit(X, y)
+
+    def _check_input(self, X, y=None, *, reset: bool = False, context: bool = True):
+        X3 = check_series(self, X, reset=reset)
+        if reset:
+            if y is None:
+                self.conditions_ = self.condition_frequencies_ = None
+                return X3, {}
+            y = _check_conditions(y, len(X3))
+            self.conditions_, index, counts = np.unique(
+                y, return_inverse=True, return_counts=True
+            )
+            self.condition_frequencies_ = counts / counts.sum()
+            return X3, {"c": index.astype(np.int64)}
+        if y is None or self.conditions_ is None or not context:
+            return X3, {}
+        return X3, {"c": self._condition_index(y, len(X3), "series")}
+
+    def _condition_index(self, y, n: int, what: str) -> np.ndarray:
+        """Indices into ``conditions_`` of ``y`` (one condition, or one per row)."""
+        if np.ndim(y) == 0:
+            y = np.repeat(np.asarray(y, dtype=object), n)
+        y = _check_conditions(y, n, what)
+        index = pd.Index(self.conditions_).get_indexer(y)
+        if (index < 0).any():
+            unknown = list(dict.fromkeys(y[index < 0].tolist()))
+            raise ValueError(
+                f"unknown condition(s) {unknown[:5]}; {type(self).__name__} was "
+                f"fitted on the conditions {self.conditions_.tolist()}."
+            )
+        return index.astype(np.int64)
+
+    @property
+    def _n_conditions(self) -> int:
+        return 0 if self.conditions_ is None else len(self.conditions_)
+
+    # -------------------------------------------------------------- model
+    def _build_module(self) -> ConditionalGAN:
+        if self.embed_dim % self.n_heads:
+            raise ValueError(
+                f"embed_dim={self.embed_dim} must be a multiple of "
+                f"n_heads={self.n_heads}."
+            )
+        C, T, E = self.n_channels_, self.n_timesteps_, self.embed_dim
+        shape = dict(embed_dim=E, depth=self.depth, n_heads=self.n_heads)
+        K = self._n_conditions
+        return ConditionalGAN(
+            TransformerGenerator(
+                C, T, self.latent_dim, condition_dim=E if K else 0, **shape
+            ),
+            PatchDiscriminator(
+                PatchTransformer(C, T, self.patch_size, dropout=self.dropout, **shape),
+                E,
+                n_conditions=K,
+            ),
+            PatchTransformer(C, T, self.patch_size, **shape),
+            latent_dim=self.latent_dim,
+            embed_dim=E,
+            n_conditions=K,
+        )
+
+    def _net_params(self) -> dict:
+        return {
+            "criterion": MeanSquaredError,
+            "optimizer__betas": (0.5, 0.999),
+            "adversarial_loss": self.adversarial_loss,
+            "gradient_penalty": self.gradient_penalty,
+            "discriminator_steps": self.discriminator_steps,
+            "optimizer_discriminator": torch.optim.Adam,
+            "optimizer_discriminator__lr": self.discriminator_lr,
+            "optimizer_discriminator__betas": (0.5, 0.999),
+            "optimizer_encoder": torch.optim.Adam,
+            "optimizer_encoder__lr": self.lr,
+        }
+
+    def _fit_latent_density(self, codes, data, rng):
+        """Fit the reconstructions' noise scale; samples come from N(0, I)."""
+        module = self.net_.module_
+        recon = self._infer(lambda b: module.reconstruct(b["x"]), {"x": data["x"]})
+        rms = np.sqrt(np.mean((recon - data["x"]) ** 2, axis=(0, 2)))
+        self._log_sigma = np.log(np.maximum(rms, _MIN_NOISE_SCALE)).astype(np.float32)
+        self.noise_scale_ = np.exp(self._log_sigma) * self.scaler_.scale_
+        return None
+
+    def _score_scaled(self, data: dict) -> np.ndarray:
+        module = self.net_.module_
+        log_sigma = torch.as_tensor(self._log_sigma, device=self.net_.device)
+        features = module.discriminator.body
+
+        def score(batch):
+            x = batch["x"]
+            recon = module.reconstruct(x, batch.get("c"))
+            residual = (x - recon) * torch.exp(-log_sigma)[:, None]
+            log_lik = -(
+                0.5 * residual.pow(2) + log_sigma[:, None] + 0.5 * math.log(2 * math.pi)
+            )
+            distance = (features(x) - features(recon)).pow(2).sum(1)
+            return log_lik.flatten(1).sum(1) - self.feature_weight * distance
+
+        scores = self._infer(score, data).astype(np.float64)
+        return scores + self._log_jacobian(data["x"].shape[-1])
+
+    def _training_scores(self, data: dict) -> np.ndarray:
+        # as predict scores series without conditions: through the encoder's
+        return self._score_scaled({"x": data["x"]})
+
+    # ------------------------------------------------------------ sampling
+    def _draw_latent(self, n_samples: int, y, rng):
+        index = self._sample_conditions(n_samples, y, rng)
+        z = rng.standard_normal((n_samples, self.latent_dim))
+        if index is None:
+            return z
+        return np.hstack([z, np.eye(self._n_conditions)[index]])
+
+    def _sample_conditions(self, n_samples: int, y, rng):
+        if self.conditions_ is None:
+            if y is not None:
+                raise ValueError(
+                    "TransformerGAN was fitted without conditions, so it is "
+                    "unconditional; call sample without y, or fit with y."
+                )
+            return None
+        if y is None:
+            return rng.choice(
+                self._n_conditions, size=n_samples, p=self.condition_frequencies_
+            )
+        return self._condition_index(y, n_samples, "samples")
+
+    def sample(
+        self,
+        n_samples: int = 1,
+        *,
+        y: ArrayLike | None = None,
+        random_state: RandomStateLike = None,
+        return_y: bool = False,
+    ):
+        """Generate new series, for given conditions or at the training frequencies.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of series to generate.
+        y : condition, array-like of shape (n_samples,) or None, default=None
+            One condition for every series (``"January"``), or one per series.
+            None draws the conditions at their frequencies in the training
+            data. Only for models fitted with conditions.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the conditions and the noise. An int gives the same series
+            on every call, without touching the global random states.
+        return_y : bool, default=False
+            Whether to also return the condition of every series.
+
+        Returns
+        -------
+        X : ndarray or DataFrame
+            ``n_samples`` series in the layout and units of the training data.
+        y : ndarray of shape (n_samples,)
+            Their conditions; only with ``return_y=True``.
+        """
+        check_is_fitted(self)
+        n_samples = check_n_samples(n_samples)
+        if return_y and self.conditions_ is None:
+            raise ValueError(
+                "return_y=True needs a model fitted with conditions (fit(X, y))."
+            )
+        codes = self._draw_latent(n_samples, y, check_random_state(random_state))
+        X3 = self._decode(codes).astype(self._output_dtype, copy=False)
+        X = restore_layout(self, X3)
+        if return_y:
+            return X, self.conditions_[codes[:, self.latent_dim :].argmax(1)]
+        return X
+
+    def score_samples(self, X: ArrayLike, y: ArrayLike | None = None) -> np.ndarray:
+        """Reconstruction score of each series (higher = more normal).
+
+        The log-likelihood of the series under a Gaussian around its
+        reconstruction through the encoder and the generator, in the units of
+        the data, minus ``feature_weight`` times the squared distance between
+        the discriminator's features of the series and of its reconstruction.
+        See the class description.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_series, n_timesteps) or \
+                (n_series, n_channels, n_timesteps), or DataFrame
+            Series to score.
+        y : array-like of shape (n_series,) or None, default=None
+            Their conditions, for a model fitted with conditions; None lets
+            the encoder read them from the series. Ignored by an
+            unconditional model.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_series,)
+        """
+        return super().score_samples(X, y)
+
+
+def _check_conditions(y, n: int, what: str = "series") -> np.ndarray:
+    """``y`` as a 1-D array of ``n`` discrete conditions, or a named error."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(
+            f"y must hold one condition per {what.rstrip('s')}: a 1-D array, "
+            f"got shape {y.shape}."
+        )
+    if len(y) != n:
+        raise ValueError(f"y holds {len(y)} conditions for {n} {what}.")
+    if y.dtype.kind == "f" and not np.isfinite(y).all():
+        raise ValueError("y contains NaN or infinity; conditions must be labels.")
+    kind = type_of_target(y) if y.dtype.kind in "iufb" else "multiclass"
+    if kind not in ("binary", "multiclass"):
+        raise ValueError(
+            "y must hold discrete conditions (ints or strings such as month "
+            f"names), got {kind} values."
+        )
+    if y.dtype.kind == "O" and any(value is None for value in y):
+        raise ValueError("y contains None; every series needs a condition.")
+    return y
