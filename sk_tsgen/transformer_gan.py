@@ -175,7 +175,8 @@ class TransformerGAN(BaseGenerator):
     >>> from sk_tsgen import TransformerGAN
     >>> from sk_tsgen.datasets import make_sines
     >>> X = make_sines(200, n_timesteps=12, n_channels=2, random_state=0)
-    >>> y = np.where(X[:, 0].mean(axis=1) > 0.5, "high", "low")
+    >>> level = X[:, 0].mean(axis=1)
+    >>> y = np.where(level > np.median(level), "high", "low")
     >>> gan = TransformerGAN(embed_dim=16, depth=1, max_epochs=2, random_state=0)
     >>> gan.fit(X, y).sample(3, y="high", random_state=0).shape
     (3, 2, 12)

@@ -1,7 +1,15 @@
+import os
+
 import pytest
+import torch
 
 from sk_tsgen import VAEGAN, ConvVAE, DenseVAE, RecurrentAutoencoder, TransformerGAN
 from sk_tsgen.datasets import make_sines
+
+# Under pytest-xdist each worker takes one core: two workers with two torch
+# threads each would fight over the two cores of a small machine.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    torch.set_num_threads(1)
 
 # Every public generator, with a training budget that keeps tests fast.
 # New generators join this list and inherit every contract test.
