@@ -180,6 +180,24 @@ class AdversarialNet(LossTermsNet):
     def _generated(self, terms):
         return torch.cat([terms["reconstruction"], terms["prior_sample"]])
 
+    def _train_discriminator(self, judge, real, fake, regenerate):
+        """``discriminator_steps`` steps of the discriminator on ``real`` against
+        ``fake``, drawing fresh fakes with ``regenerate()`` after the first step,
+        with the R1 penalty; returns the last loss without the penalty."""
+        for step in range(self.discriminator_steps):
+            if step:
+                with torch.no_grad():
+                    fake = regenerate()
+            if self.gradient_penalty > 0:
+                real_scores, penalty = r1_penalty(judge, real)
+            else:
+                real_scores, penalty = judge(real), 0.0
+            d_loss = discriminator_loss(real_scores, judge(fake), self.adversarial_loss)
+            self.optimizer_discriminator_.zero_grad()
+            (d_loss + 0.5 * self.gradient_penalty * penalty).backward()
+            self.optimizer_discriminator_.step()
+        return d_loss
+
     def train_step(self, batch, **fit_params):
         self._set_training(True)
         X, _ = unpack_data(batch)
@@ -203,21 +221,10 @@ class AdversarialNet(LossTermsNet):
         )
         self.optimizer_.step()
 
-        fake = fake.detach()
-        for step in range(self.discriminator_steps):
-            if step:
-                with torch.no_grad():
-                    fake = self._generated(self.infer(X, **fit_params))
-            if self.gradient_penalty > 0:
-                real_scores, penalty = r1_penalty(discriminator, x)
-            else:
-                real_scores, penalty = discriminator(x), 0.0
-            d_loss = discriminator_loss(
-                real_scores, discriminator(fake), self.adversarial_loss
-            )
-            self.optimizer_discriminator_.zero_grad()
-            (d_loss + 0.5 * self.gradient_penalty * penalty).backward()
-            self.optimizer_discriminator_.step()
+        def regenerate():
+            return self._generated(self.infer(X, **fit_params))
+
+        d_loss = self._train_discriminator(discriminator, x, fake.detach(), regenerate)
 
         self.history.record_batch("generator_loss", adversarial.item())
         self.history.record_batch("discriminator_loss", d_loss.item())
@@ -289,20 +296,16 @@ class ConditionalGANNet(AdversarialNet):
         self.optimizer_.step()
 
         # 2. discriminator
+        def regenerate():
+            nonlocal z
+            z = torch.randn_like(z)
+            return module.generate(z, c)
+
         fake = fake.detach()
-        for step in range(self.discriminator_steps):
-            if step:
-                z = torch.randn_like(z)
-                with torch.no_grad():
-                    fake = module.generate(z, c)
-            if self.gradient_penalty > 0:
-                real_scores, penalty = r1_penalty(judge, x)
-            else:
-                real_scores, penalty = judge(x), 0.0
-            d_loss = discriminator_loss(real_scores, judge(fake), self.adversarial_loss)
-            self.optimizer_discriminator_.zero_grad()
-            (d_loss + 0.5 * self.gradient_penalty * penalty).backward()
-            self.optimizer_discriminator_.step()
+        d_loss = self._train_discriminator(judge, x, fake, regenerate)
+        if self.discriminator_steps > 1:  # the series of the last noise drawn
+            with torch.no_grad():
+                fake = module.generate(z, c)
 
         # 3. encoder, through the fixed generator
         module.generator.requires_grad_(False)
