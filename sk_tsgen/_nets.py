@@ -180,10 +180,11 @@ class AdversarialNet(LossTermsNet):
     def _generated(self, terms):
         return torch.cat([terms["reconstruction"], terms["prior_sample"]])
 
-    def _train_discriminator(self, judge, real, fake, regenerate):
+    def _train_discriminator(self, judge, real, fake, regenerate, auxiliary=None):
         """``discriminator_steps`` steps of the discriminator on ``real`` against
         ``fake``, drawing fresh fakes with ``regenerate()`` after the first step,
-        with the R1 penalty; returns the last loss without the penalty."""
+        with the R1 penalty and the loss ``auxiliary()`` where given; returns the
+        last adversarial loss alone."""
         for step in range(self.discriminator_steps):
             if step:
                 with torch.no_grad():
@@ -193,8 +194,9 @@ class AdversarialNet(LossTermsNet):
             else:
                 real_scores, penalty = judge(real), 0.0
             d_loss = discriminator_loss(real_scores, judge(fake), self.adversarial_loss)
+            extra = auxiliary() if auxiliary is not None else 0.0
             self.optimizer_discriminator_.zero_grad()
-            (d_loss + 0.5 * self.gradient_penalty * penalty).backward()
+            (d_loss + 0.5 * self.gradient_penalty * penalty + extra).backward()
             self.optimizer_discriminator_.step()
         return d_loss
 
@@ -240,11 +242,14 @@ class ConditionalGANNet(AdversarialNet):
 
     1. a generator step with ``optimizer_``: the generator's adversarial loss
        on series made from fresh noise for the batch's conditions (so the
-       conditions are trained at their frequencies in the data);
+       conditions are trained at their frequencies in the data), plus
+       ``condition_weight`` times the cross-entropy of those conditions as the
+       discriminator's classifier reads them from the generated series;
     2. ``discriminator_steps`` steps of the discriminator with
        ``optimizer_discriminator_``: real against generated series, for the
        same conditions, plus the R1 penalty ``gradient_penalty / 2 *
-       ||grad D(real)||^2``;
+       ||grad D(real)||^2``, plus ``condition_weight`` times the
+       cross-entropy of its classifier on the real series' conditions;
     3. an encoder step with ``optimizer_encoder_``, the generator held fixed:
        the squared error of real series reconstructed through encoder and
        generator, plus the squared error of the noise recovered from the
@@ -257,9 +262,16 @@ class ConditionalGANNet(AdversarialNet):
     gradients.
     """
 
-    def __init__(self, *args, optimizer_encoder=torch.optim.Adam, **kwargs):
+    def __init__(
+        self,
+        *args,
+        optimizer_encoder=torch.optim.Adam,
+        condition_weight: float = 0.0,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.optimizer_encoder = optimizer_encoder
+        self.condition_weight = condition_weight
 
     def initialize_optimizer(self, *args, **kwargs):
         super().initialize_optimizer(*args, **kwargs)
@@ -282,11 +294,17 @@ class ConditionalGANNet(AdversarialNet):
         # 1. generator
         z = torch.randn(len(x), module.latent_dim, device=x.device)
         fake = module.generate(z, c)
+        classify = c is not None and self.condition_weight > 0
         discriminator.requires_grad_(False)
-        g_loss = generator_loss(judge(fake), self.adversarial_loss)
+        if classify:
+            scores, classes = discriminator(fake, c, return_classes=True)
+            g_loss = generator_loss(scores, self.adversarial_loss)
+            g_total = g_loss + self.condition_weight * F.cross_entropy(classes, c)
+        else:
+            g_loss = g_total = generator_loss(judge(fake), self.adversarial_loss)
         discriminator.requires_grad_(True)
         self.optimizer_.zero_grad()
-        g_loss.backward()
+        g_total.backward()
         self.notify(
             "on_grad_computed",
             named_parameters=TeeGenerator(module.generator_parameters()),
@@ -301,8 +319,14 @@ class ConditionalGANNet(AdversarialNet):
             z = torch.randn_like(z)
             return module.generate(z, c)
 
+        def auxiliary():  # the classifier learns the conditions of real series
+            _, classes = discriminator(x, c, return_classes=True)
+            return self.condition_weight * F.cross_entropy(classes, c)
+
         fake = fake.detach()
-        d_loss = self._train_discriminator(judge, x, fake, regenerate)
+        d_loss = self._train_discriminator(
+            judge, x, fake, regenerate, auxiliary if classify else None
+        )
         if self.discriminator_steps > 1:  # the series of the last noise drawn
             with torch.no_grad():
                 fake = module.generate(z, c)

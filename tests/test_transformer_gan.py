@@ -220,6 +220,26 @@ def test_history_records_both_players(conditional):
     assert np.isfinite(h[-1, "batches", -1, "discriminator_loss"])
 
 
+def test_discriminator_classifier_reads_the_conditions(conditional, levels):
+    # the auxiliary classifier learns the conditions of real series
+    import torch
+
+    X, y = levels
+    module = conditional.net_.module_
+    x = torch.as_tensor(conditional._scale(X), dtype=torch.float32)
+    with torch.no_grad():
+        _, classes = module.discriminator.eval()(x, return_classes=True)
+    read = conditional.conditions_[classes.argmax(1).numpy()]
+    assert (read == y).mean() > 0.95
+
+
+def test_condition_weight_zero_leaves_the_classifier_out(levels):
+    gan = small(max_epochs=1, condition_weight=0.0).fit(*levels)
+    assert gan.net_.module_.discriminator.classifier.weight.grad is None
+    with pytest.raises(ValueError, match="condition_weight"):
+        small(condition_weight=-1.0).fit(*levels)
+
+
 @pytest.mark.parametrize("loss", ["hinge", "least_squares"])
 def test_other_losses_and_no_dropout_train(levels, loss):
     # dropout=0 takes torch's fused attention, whose R1 double backward is checked

@@ -146,15 +146,21 @@ class PatchDiscriminator(nn.Module):
     series is real *for that condition*. The head also sees the spread of
     the features across the batch (the minibatch standard deviation of
     Karras et al., 2018), so that a generator whose series are too alike is
-    told apart from the data.
+    told apart from the data. A conditional discriminator also has a
+    classifier head that reads the condition from ``h`` (the auxiliary
+    classifier of AC-GAN, Odena et al., 2017); ``return_classes=True`` returns
+    its logits with the real/generated logit.
 
     Examples
     --------
     >>> import torch
     >>> from sk_tsgen.modules import PatchDiscriminator, PatchTransformer
     >>> d = PatchDiscriminator(PatchTransformer(1, 8, 2, 8, 1, 2), 8, n_conditions=3)
-    >>> d(torch.randn(4, 1, 8), torch.tensor([0, 1, 2, 0])).shape
+    >>> x, c = torch.randn(4, 1, 8), torch.tensor([0, 1, 2, 0])
+    >>> d(x, c).shape
     torch.Size([4])
+    >>> [t.shape for t in d(x, c, return_classes=True)]
+    [torch.Size([4]), torch.Size([4, 3])]
     """
 
     def __init__(self, body: nn.Module, embed_dim: int, n_conditions: int = 0):
@@ -166,13 +172,21 @@ class PatchDiscriminator(nn.Module):
         )
         if self.projection is not None:
             nn.init.normal_(self.projection.weight, std=0.02)
+        self.classifier = nn.Linear(embed_dim, n_conditions) if n_conditions else None
 
-    def forward(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+    def forward(
+        self,
+        x: torch.Tensor,
+        c: torch.Tensor | None = None,
+        return_classes: bool = False,
+    ):
         h = self.body(x)
         spread = h.std(dim=0, unbiased=False).mean().expand(len(h), 1)
         logit = self.head(torch.cat([h, spread], dim=1)).squeeze(-1)
         if self.projection is not None and c is not None:
             logit = logit + (self.projection(c) * h).sum(-1)
+        if return_classes:
+            return logit, self.classifier(h)
         return logit
 
 
