@@ -527,8 +527,9 @@ def fit_code_mixture(
 ) -> GaussianMixture:
     """A full-covariance Gaussian mixture on (at most 2000 of) the latent codes.
 
-    Fewer components are used when there are fewer distinct codes, and a single
-    code gets a narrow Gaussian around it.
+    Fewer components are used when there are fewer distinct codes, or too few
+    codes to estimate a full covariance per component (``latent_dim + 1`` codes
+    each, at least); a single code gets a narrow Gaussian around it.
 
     Examples
     --------
@@ -543,9 +544,12 @@ def fit_code_mixture(
         codes = codes[rng.choice(len(codes), _MAX_MIXTURE_CODES, replace=False)]
     if len(codes) < 2:  # a single series: a narrow Gaussian around its code
         codes = codes + 1e-3 * rng.standard_normal((2, codes.shape[1]))
+    codes = codes.astype(np.float64)
     n_distinct = len(np.unique(codes, axis=0))
+    # A full covariance in d dimensions needs more than d codes per component.
+    n_supported = max(1, len(codes) // (codes.shape[1] + 1))
     mixture = GaussianMixture(
-        n_components=min(n_components, n_distinct),
+        n_components=min(n_components, n_distinct, n_supported),
         covariance_type="full",
         random_state=rng.randint(_MAX_SEED),
     )

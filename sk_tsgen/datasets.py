@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from sklearn.utils import check_random_state
 
 from ._validation import RandomStateLike
@@ -136,3 +137,46 @@ def load_seattle_temperature():
     temperature = table.set_index("date")["temp"].asfreq("h").interpolate()
     temperature.index.name = "time"
     return temperature.rename("temperature")
+
+
+def load_ecg():
+    """An ECG excerpt of the MIT-BIH arrhythmia database, with its anomaly labels.
+
+    The 7,500-sample excerpt of an MIT-BIH record that the ``sktime`` package
+    ships (no download): one lead, about 25 heartbeats of some 300 samples
+    each. Samples 6936 to 7287 (352 samples) are labelled anomalous; the rest
+    is normal.
+
+    Returns
+    -------
+    ecg : pandas.DataFrame of shape (7500, 2)
+        Columns ``"ecg"`` (the signal, mV) and ``"anomaly"`` (0 or 1), on a
+        :class:`pandas.RangeIndex` of sample numbers.
+
+    Examples
+    --------
+    >>> from sk_tsgen.datasets import load_ecg
+    >>> ecg = load_ecg()  # doctest: +SKIP
+    >>> ecg.shape, int(ecg["anomaly"].sum())  # doctest: +SKIP
+    ((7500, 2), 352)
+    """
+    from importlib.resources import files
+
+    try:
+        path = files("sktime.datasets") / "data" / "mitdb" / "mitdb.csv"
+    except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "load_ecg reads the excerpt that sktime ships: "
+            'pip install "sk-tsgen[sktime]"'
+        ) from exc
+    if not path.is_file():  # pragma: no cover - depends on the sktime version
+        raise FileNotFoundError(
+            f"This version of sktime does not ship the MIT-BIH excerpt ({path})."
+        )
+    table = pd.read_csv(path)
+    return pd.DataFrame(
+        {
+            "ecg": table["data"].to_numpy(dtype=np.float64),
+            "anomaly": table["label"].to_numpy(dtype=np.int64),
+        }
+    )

@@ -13,6 +13,12 @@ from sklearn.utils.estimator_checks import (
 )
 
 from sk_tsgen import VAEGAN, ConvVAE, DenseVAE, RecurrentAutoencoder, TransformerGAN
+from sk_tsgen.anomaly import WindowAnomalyDetector
+
+try:
+    from sk_tsgen.pyod import PyODAdapter
+except ImportError:  # pyod is an optional extra
+    PyODAdapter = None
 
 # Small budgets keep the checks fast; behaviour does not depend on them.
 ESTIMATORS = [
@@ -27,7 +33,16 @@ ESTIMATORS = [
     TransformerGAN(
         latent_dim=4, embed_dim=8, depth=1, n_heads=2, max_epochs=3, batch_size=32
     ),
+    # the checks' series are 20 to 30 time points long; a point's windows come
+    # from the generator, seeded here since the detector has no random_state
+    WindowAnomalyDetector(
+        DenseVAE(max_epochs=3, batch_size=32, random_state=0), window_length=3
+    ),
 ]
+if PyODAdapter is not None:
+    ESTIMATORS.append(
+        PyODAdapter(DenseVAE(max_epochs=3, batch_size=32, random_state=0))
+    )
 
 # Expected failures per estimator, each with its reason.
 FLOAT32_SUBSET = (
@@ -42,6 +57,28 @@ EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
     "RecurrentAutoencoder": {"check_methods_subset_invariance": FLOAT32_SUBSET},
     "VAEGAN": {"check_methods_subset_invariance": FLOAT32_SUBSET},
     "TransformerGAN": {"check_methods_subset_invariance": FLOAT32_SUBSET},
+    "WindowAnomalyDetector": {
+        "check_fit1d": (
+            "a 1-D array is one univariate long series, the commonest input of "
+            "this detector, not a mistake"
+        ),
+        "check_methods_subset_invariance": (
+            "a time point is scored with its neighbours (the windows around it), "
+            "so a point's score depends on which points surround it"
+        ),
+        "check_methods_sample_order_invariance": (
+            "rows are time points in order; shuffling them makes another series"
+        ),
+    },
+    "PyODAdapter": {
+        "check_outliers_train": (
+            "PyOD's conventions, the point of this adapter: predict gives 1 for "
+            "anomalies and 0 for the rest, not -1/+1, and decision_function is "
+            "higher for anomalies"
+        ),
+        "check_outliers_fit_predict": "PyOD's 0/1 labels, as above",
+        "check_methods_subset_invariance": FLOAT32_SUBSET,
+    },
 }
 
 
@@ -65,7 +102,23 @@ EXTRA_CHECKS = [
 ]
 
 
-@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+GENERATORS = [e for e in ESTIMATORS if hasattr(e, "transform")]
+DETECTORS = [e for e in ESTIMATORS if not hasattr(e, "transform")]
+
+
+@pytest.mark.parametrize("estimator", GENERATORS, ids=lambda e: type(e).__name__)
 @pytest.mark.parametrize("check", EXTRA_CHECKS, ids=lambda c: c.__name__)
 def test_checks_not_run_by_check_estimator(estimator, check):
+    check(type(estimator).__name__, estimator)
+
+
+# The detectors are no transformers: the set_output and feature-names-out
+# checks do not apply to them.
+@pytest.mark.parametrize("estimator", DETECTORS, ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize(
+    "check",
+    [check_dataframe_column_names_consistency, check_param_validation],
+    ids=lambda c: c.__name__,
+)
+def test_detector_checks_not_run_by_check_estimator(estimator, check):
     check(type(estimator).__name__, estimator)

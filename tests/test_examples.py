@@ -90,3 +90,35 @@ def test_transformer_gan_temperature_example(tmp_path):
     assert abs(generated_gap - real_gap) < 5
     assert result["monthly_rmse"] < 4
     assert result["kl"]["pca"] < 1
+
+
+def test_anomaly_long_series_example(tmp_path):
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("sktime")  # ships the ECG
+    example = _load("plot_anomaly_long_series")
+    out = tmp_path / "ecg.png"
+    result = example.main(str(out), max_epochs=60)
+    assert out.stat().st_size > 30_000
+    # the labelled anomaly ranks above the normal beats
+    assert result["roc_auc"] > 0.9
+    assert result["flagged_anomalous"] > 0.3
+    assert result["flagged_normal"] < 0.1
+
+
+def test_latent_features_classifier_example(tmp_path):
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("sktime")  # ships GunPoint
+    example = _load("plot_latent_features_classifier")
+    out = tmp_path / "latent.png"
+    accuracy = example.main(str(out), max_epochs=40)
+    assert out.stat().st_size > 20_000
+    assert set(accuracy) == {
+        "raw values",
+        "PCA, 8",
+        "DenseVAE codes, 8",
+        "ConvVAE codes, 8",
+    }
+    # unsupervised codes carry the class: well above chance (0.5)
+    assert accuracy["DenseVAE codes, 8"] > 0.7
+    assert accuracy["ConvVAE codes, 8"] > 0.7
+    assert accuracy["raw values"] > 0.85
