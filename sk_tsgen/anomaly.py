@@ -8,12 +8,13 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike
-from sklearn.base import BaseEstimator, OutlierMixin, clone
+from sklearn.base import BaseEstimator, OutlierMixin
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._validation import FLOAT_DTYPES, _ndim
+from .base import clone_or_default, offset_from_scores
 from .long_series import check_datetime_series
 
 
@@ -247,23 +248,12 @@ class WindowAnomalyDetector(OutlierMixin, BaseEstimator):
             The fitted detector.
         """
         self._validate_params()
-        if self.estimator is None:
-            from .dense_vae import DenseVAE
-
-            self.estimator_ = DenseVAE()
-        else:
-            self.estimator_ = clone(self.estimator)
+        self.estimator_ = clone_or_default(self.estimator)
         values = self._check_series(X, reset=True)
         windows, _ = self._windows(values)
         self.estimator_.fit(windows)
         train_scores = self._point_scores(values)
-        if self.contamination == "auto":
-            q1, q3 = np.percentile(train_scores, [25, 75])
-            self.offset_ = float(q1 - 1.5 * (q3 - q1))
-        else:
-            self.offset_ = float(
-                np.percentile(train_scores, 100.0 * self.contamination)
-            )
+        self.offset_ = offset_from_scores(train_scores, self.contamination)
         return self
 
     def score_samples(self, X: ArrayLike) -> np.ndarray:

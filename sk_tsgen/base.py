@@ -39,6 +39,7 @@ from sklearn.base import (
     ClassNamePrefixFeaturesOutMixin,
     OutlierMixin,
     TransformerMixin,
+    clone,
 )
 from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
@@ -275,13 +276,7 @@ class BaseGenerator(
         return fit_code_mixture(codes, self.n_mixture_components, rng)
 
     def _set_offset(self, train_scores: np.ndarray) -> None:
-        if self.contamination == "auto":
-            q1, q3 = np.percentile(train_scores, [25, 75])
-            self.offset_ = float(q1 - 1.5 * (q3 - q1))
-        else:
-            self.offset_ = float(
-                np.percentile(train_scores, 100.0 * self.contamination)
-            )
+        self.offset_ = offset_from_scores(train_scores, self.contamination)
 
     @property
     def history_(self) -> History:
@@ -520,6 +515,33 @@ class BaseGenerator(
         tags.input_tags.three_d_array = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def offset_from_scores(train_scores: np.ndarray, contamination) -> float:
+    """Threshold on scores: the ``contamination`` percentile, or with ``"auto"``
+    the lower Tukey fence (first quartile minus 1.5 interquartile ranges).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_tsgen.base import offset_from_scores
+    >>> scores = np.arange(101.0)
+    >>> offset_from_scores(scores, 0.1), offset_from_scores(scores, "auto")
+    (10.0, -50.0)
+    """
+    if contamination == "auto":
+        q1, q3 = np.percentile(train_scores, [25, 75])
+        return float(q1 - 1.5 * (q3 - q1))
+    return float(np.percentile(train_scores, 100.0 * contamination))
+
+
+def clone_or_default(estimator):
+    """A clone of ``estimator``, or a default :class:`sk_tsgen.DenseVAE` for None."""
+    if estimator is None:
+        from .dense_vae import DenseVAE
+
+        return DenseVAE()
+    return clone(estimator)
 
 
 def fit_code_mixture(

@@ -10,9 +10,10 @@ from numbers import Real
 import numpy as np
 from numpy.typing import ArrayLike
 from pyod.models.base import BaseDetector
-from sklearn.base import clone
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
+
+from .base import clone_or_default
 
 
 class PyODAdapter(BaseDetector):
@@ -95,12 +96,7 @@ class PyODAdapter(BaseDetector):
             The fitted detector.
         """
         self._validate_params()
-        if self.estimator is None:
-            from .dense_vae import DenseVAE
-
-            self.estimator_ = DenseVAE()
-        else:
-            self.estimator_ = clone(self.estimator)
+        self.estimator_ = clone_or_default(self.estimator)
         self.estimator_.fit(X)
         for name in ("n_features_in_", "feature_names_in_"):
             if hasattr(self.estimator_, name):

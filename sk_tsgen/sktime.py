@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
 from sktime.detection.base import BaseDetector
 from sktime.transformations.base import BaseTransformer
 
 from .anomaly import WindowAnomalyDetector
+from .base import clone_or_default
 
 
 def _test_generators() -> list:
@@ -91,12 +91,7 @@ class LatentTransformer(BaseTransformer):
         super().__init__()
 
     def _fit(self, X, y=None):
-        if self.generator is None:
-            from .dense_vae import DenseVAE
-
-            self.generator_ = DenseVAE()
-        else:
-            self.generator_ = clone(self.generator)
+        self.generator_ = clone_or_default(self.generator)
         self.generator_.fit(X)
         return self
 
