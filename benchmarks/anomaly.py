@@ -146,12 +146,12 @@ def baseline_factories():
 
 
 # ------------------------------------------------------------------ tasks
-def one_class_tasks(seed):
+def one_class_tasks(seed, panels=UCR_PANELS):
     """(name, train, test, labels) for every class of every UCR panel."""
     import sktime.datasets as sktime_datasets
 
     rng = np.random.RandomState(seed)
-    for panel in UCR_PANELS:
+    for panel in panels:
         X, y = getattr(sktime_datasets, f"load_{panel}")(return_type="numpy3D")
         for label in np.unique(y):
             normal = np.flatnonzero(y == label)

@@ -56,3 +56,36 @@ def test_recurrent_autoencoder_article_benchmark_prints_its_table(capsys):
     assert len(rows) == 2 + 1 + 7  # header, rule, printed figure, one per setting
     ours = [row for row in rows if row.startswith("| RecurrentAutoencoder() ")]
     assert len(ours) == 1 and "x lower" in ours[0]
+
+
+def test_anomaly_benchmark_prints_both_tables(tmp_path, capsys):
+    import pytest
+
+    pytest.importorskip("sktime")
+    pytest.importorskip("vega_datasets")
+    results = tmp_path / "anomaly.json"
+    methods = ["IsolationForest", "LocalOutlierFactor"]
+    _load("anomaly").main(
+        ["--runs", "1", "--models", *methods, "--results", str(results)]
+    )
+    rows = json.loads(results.read_text())["rows"]
+    assert len(rows) == 2 * (17 + 9)  # one-class and long-series tasks, per method
+    assert all(0.0 <= row["roc_auc"] <= 1.0 for row in rows)
+    out = capsys.readouterr().out
+    assert "ECG / level shift" in out and "ROC mean" in out
+
+
+def test_anomaly_scores_benchmark_prints_every_score_form(capsys):
+    import pytest
+
+    pytest.importorskip("sktime")
+    _load("anomaly_scores").main(["--panels", "gunpoint", "--no-refits"])
+    out = capsys.readouterr().out.split("Mean ROC-AUC")[-1]
+    for form in [
+        "ELBO",
+        "IWAE",
+        "IWAE, code mixture",
+        "reconstruction",
+        "noise per step",
+    ]:
+        assert f"\n{form} " in out
