@@ -95,12 +95,12 @@ class PyODScores(BaseEstimator):
         return -self.detector_.decision_function(X)
 
 
-def pyod_autoencoder(seed):
+def pyod_autoencoder(seed, epochs=50):
     from pyod.models.auto_encoder import AutoEncoder
 
     return PyODScores(
         AutoEncoder(
-            epoch_num=50, hidden_neuron_list=[64, 32], random_state=seed, verbose=0
+            epoch_num=epochs, hidden_neuron_list=[64, 32], random_state=seed, verbose=0
         )
     )
 

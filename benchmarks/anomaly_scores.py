@@ -32,10 +32,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from scipy.special import logsumexp
 from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from anomaly import UCR_PANELS, PyODScores, flat, one_class_tasks  # noqa: E402
+from anomaly import UCR_PANELS, flat, one_class_tasks, pyod_autoencoder  # noqa: E402
 
 from sk_tsgen import DenseVAE  # noqa: E402
 
@@ -74,8 +75,7 @@ def draws(model, X, n_draws):
 
 
 def log_mean_exp(a):
-    top = a.max(0)
-    return top + np.log(np.mean(np.exp(a - top), axis=0))
+    return logsumexp(a, axis=0) - np.log(len(a))
 
 
 def score_forms(model, train, test):
@@ -99,24 +99,12 @@ def score_forms(model, train, test):
 
 
 def refits(seed):
-    from pyod.models.auto_encoder import AutoEncoder
-
-    def autoencoder(epochs):
-        return PyODScores(
-            AutoEncoder(
-                epoch_num=epochs,
-                hidden_neuron_list=[64, 32],
-                random_state=seed,
-                verbose=0,
-            )
-        )
-
     return {
         "DenseVAE, 400 epochs": DenseVAE(max_epochs=400, random_state=seed),
         "DenseVAE, latent_dim=4": DenseVAE(latent_dim=4, random_state=seed),
         "DenseVAE, latent_dim=16": DenseVAE(latent_dim=16, random_state=seed),
-        "PyOD AutoEncoder, 50 epochs": autoencoder(50),
-        "PyOD AutoEncoder, 200 epochs": autoencoder(200),
+        "PyOD AutoEncoder, 50 epochs": pyod_autoencoder(seed, 50),
+        "PyOD AutoEncoder, 200 epochs": pyod_autoencoder(seed, 200),
     }
 
 
