@@ -14,8 +14,9 @@ refits with other settings and PyOD's autoencoder with more epochs:
 * ``code density``: the mixture's log-density of the series' code alone;
 * ``noise per step``: the likelihood with a noise scale per channel *and*
   time step, fitted to the training residuals, minus the KL term;
-* refits: 400 epochs; ``latent_dim`` 4 and 16; PyOD ``AutoEncoder`` at 50 and
-  200 epochs.
+* refits: 400 epochs; ``latent_dim`` 4 and 16; ``batch_size`` 16 (four times
+  the gradient steps of the default 64 on these small classes); hidden layers
+  of 256 and of 256-64; PyOD ``AutoEncoder`` at 50 and 200 epochs.
 
 Usage::
 
@@ -103,6 +104,11 @@ def refits(seed):
         "DenseVAE, 400 epochs": DenseVAE(max_epochs=400, random_state=seed),
         "DenseVAE, latent_dim=4": DenseVAE(latent_dim=4, random_state=seed),
         "DenseVAE, latent_dim=16": DenseVAE(latent_dim=16, random_state=seed),
+        "DenseVAE, batch_size=16": DenseVAE(batch_size=16, random_state=seed),
+        "DenseVAE, hidden 256": DenseVAE(hidden_layer_sizes=(256,), random_state=seed),
+        "DenseVAE, hidden 256-64": DenseVAE(
+            hidden_layer_sizes=(256, 64), random_state=seed
+        ),
         "PyOD AutoEncoder, 50 epochs": pyod_autoencoder(seed, 50),
         "PyOD AutoEncoder, 200 epochs": pyod_autoencoder(seed, 200),
     }

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 import torch
 from numpy.typing import ArrayLike
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import type_of_target
@@ -31,6 +33,28 @@ from .modules import (
 
 # Smallest noise scale of the reconstruction likelihood, in standardised units.
 _MIN_NOISE_SCALE = 1e-3
+
+
+def _warn_if_no_better_than_mean(rms: np.ndarray) -> None:
+    """Warn when reconstructions miss the training series by more than their mean.
+
+    ``rms`` is the root-mean-square reconstruction error of every channel of
+    the standardised training series, whose own root mean square is 1: at 1 or
+    more, the constant mean series reconstructs them as well, so the encoder
+    has not learned to invert the generator and scores built on the
+    reconstructions do not rank series by how normal they are.
+    """
+    worst = int(np.argmax(rms))
+    if rms[worst] >= 1.0:
+        warnings.warn(
+            "TransformerGAN's reconstructions of its training series are no "
+            "closer to them than the series' mean is (root-mean-square error "
+            f"{rms[worst]:.2f} standard deviations in channel {worst}): "
+            "score_samples, predict and transform are not reliable. Train longer "
+            "(max_epochs) or score with a VAE.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
 
 
 class TransformerGAN(BaseGenerator):
@@ -88,6 +112,9 @@ class TransformerGAN(BaseGenerator):
     (how differently the discriminator sees them). Higher is more normal.
     It is not a density: it ranks series by how well the generator can make
     them. Scores of one fitted model compare; across models they do not.
+    ``fit`` warns (``ConvergenceWarning``) when the reconstructions of the
+    training series miss them by as much as their mean does: the score then
+    ranks nothing.
     With ``y``, the reconstruction uses the given conditions instead of the
     ones the encoder reads.
 
@@ -365,6 +392,7 @@ class TransformerGAN(BaseGenerator):
         module = self.net_.module_
         recon = self._infer(lambda b: module.reconstruct(b["x"]), {"x": data["x"]})
         rms = np.sqrt(np.mean((recon - data["x"]) ** 2, axis=(0, 2)))
+        _warn_if_no_better_than_mean(rms)
         self._log_sigma = np.log(np.maximum(rms, _MIN_NOISE_SCALE)).astype(np.float32)
         self.noise_scale_ = np.exp(self._log_sigma) * self.scaler_.scale_
         return None

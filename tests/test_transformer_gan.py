@@ -6,6 +6,7 @@ import pickle
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
 
 from sk_tsgen import TransformerGAN
 from sk_tsgen.datasets import make_sines
@@ -153,6 +154,35 @@ def test_reconstructions_follow_the_series(conditional, levels):
     X, _ = levels
     recon = conditional.inverse_transform(conditional.transform(X))
     assert np.sqrt(np.mean((recon - X) ** 2)) < 0.3 * X.std()
+
+
+def test_fit_warns_when_reconstructions_are_no_better_than_the_mean(levels):
+    X, y = levels
+    with pytest.warns(ConvergenceWarning, match=r"no closer to them than the series"):
+        untrained = small(max_epochs=1, lr=1e-6, discriminator_lr=1e-6).fit(X, y)
+    # the warning's rule: the training reconstructions' RMS error, per channel,
+    # in standard deviations of the channel
+    recon = untrained.inverse_transform(untrained.transform(X))
+    rms = np.sqrt(np.mean((recon - X) ** 2, axis=(0, 2))) / X.std(axis=(0, 2))
+    assert rms.max() >= 1.0
+
+
+def test_a_trained_model_fits_without_the_warning(levels):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        small(max_epochs=40, batch_size=32).fit(*levels)
+
+
+def test_the_warning_names_the_worst_channel():
+    from sk_tsgen.transformer_gan import _warn_if_no_better_than_mean
+
+    _warn_if_no_better_than_mean(np.array([0.2, 0.99]))  # silent
+    with pytest.warns(
+        ConvergenceWarning, match=r"1\.30 standard deviations in channel 2"
+    ):
+        _warn_if_no_better_than_mean(np.array([0.5, 1.1, 1.3]))
 
 
 # ------------------------------------------------------------------- score
