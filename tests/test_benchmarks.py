@@ -97,3 +97,23 @@ def test_anomaly_scores_benchmark_prints_every_score_form(capsys):
         "noise per step",
     ]:
         assert f"\n{form} " in out
+
+
+def test_anomaly_scores_refit_helpers():
+    import numpy as np
+    import pytest
+
+    pytest.importorskip("sktime")
+    from sk_tsgen import DenseVAE
+    from sk_tsgen.datasets import make_sines
+
+    module = _load("anomaly_scores")
+    for n_timesteps, strides in [(24, (3, 2, 2, 2)), (150, (3, 2, 2, 2, 2, 2))]:
+        assert module.spanning_strides(n_timesteps) == strides
+        assert np.prod(strides) <= n_timesteps < 2 * np.prod(strides)
+    X = make_sines(40, n_timesteps=12, random_state=0)
+    vae = DenseVAE(max_epochs=2, random_state=0)
+    ensemble = module.MeanELBO(vae, seeds=(1, 2)).fit(X)
+    one, two = (vae.set_params(random_state=s).fit(X).score_samples(X) for s in (1, 2))
+    assert not np.allclose(one, two)
+    np.testing.assert_allclose(ensemble.score_samples(X), (one + two) / 2, rtol=1e-5)
