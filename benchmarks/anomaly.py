@@ -113,20 +113,21 @@ def conv_strides(n_timesteps):
     return tuple(strides) or (1,)
 
 
-def generator_factories():
-    def conv(seed, n_timesteps):
-        strides = conv_strides(n_timesteps)
-        return ConvVAE(
-            strides=strides,
-            kernel_sizes=(5,) + (3,) * (len(strides) - 1),
-            filters=(40,) * (len(strides) - 1),
-            max_epochs=100,
-            random_state=seed,
-        )
+def conv_vae(strides, seed):
+    """The benchmark's ConvVAE: kernels of 5 then 3, 40 filters, 100 epochs."""
+    return ConvVAE(
+        strides=strides,
+        kernel_sizes=(5,) + (3,) * (len(strides) - 1),
+        filters=(40,) * (len(strides) - 1),
+        max_epochs=100,
+        random_state=seed,
+    )
 
+
+def generator_factories():
     return {
         "DenseVAE": lambda seed, n: DenseVAE(max_epochs=100, random_state=seed),
-        "ConvVAE": conv,
+        "ConvVAE": lambda seed, n: conv_vae(conv_strides(n), seed),
         "RecurrentAutoencoder": lambda seed, n: RecurrentAutoencoder(
             max_epochs=50, random_state=seed
         ),

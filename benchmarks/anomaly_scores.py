@@ -41,10 +41,16 @@ from scipy.special import logsumexp
 from sklearn.metrics import roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from anomaly import UCR_PANELS, flat, one_class_tasks, pyod_autoencoder  # noqa: E402
+from anomaly import (  # noqa: E402
+    UCR_PANELS,
+    conv_vae,
+    flat,
+    one_class_tasks,
+    pyod_autoencoder,
+)
 from sklearn.base import BaseEstimator, clone  # noqa: E402
 
-from sk_tsgen import ConvVAE, DenseVAE  # noqa: E402
+from sk_tsgen import DenseVAE  # noqa: E402
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -130,7 +136,6 @@ def spanning_strides(n_timesteps):
 
 
 def refits(seed, n_timesteps):
-    strides = spanning_strides(n_timesteps)
     return {
         "DenseVAE, 400 epochs": DenseVAE(max_epochs=400, random_state=seed),
         "DenseVAE, latent_dim=4": DenseVAE(latent_dim=4, random_state=seed),
@@ -147,13 +152,7 @@ def refits(seed, n_timesteps):
         "5 DenseVAEs, mean ELBO": MeanELBO(
             DenseVAE(), seeds=tuple(range(10 * seed, 10 * seed + 5))
         ),
-        "ConvVAE, one code per series": ConvVAE(
-            strides=strides,
-            kernel_sizes=(5,) + (3,) * (len(strides) - 1),
-            filters=(40,) * (len(strides) - 1),
-            max_epochs=100,
-            random_state=seed,
-        ),
+        "ConvVAE, one code per series": conv_vae(spanning_strides(n_timesteps), seed),
         "PyOD AutoEncoder, 50 epochs": pyod_autoencoder(seed, 50),
         "PyOD AutoEncoder, 200 epochs": pyod_autoencoder(seed, 200),
     }
