@@ -1,7 +1,9 @@
 """Deep generative models for time series as scikit-learn estimators."""
 
+from ._nets import TrainingDivergedError
 from .conv_vae import ConvVAE
 from .dense_vae import DenseVAE
+from .persistence import load, save
 from .recurrent_autoencoder import RecurrentAutoencoder
 from .transformer_gan import TransformerGAN
 from .vaegan import VAEGAN
@@ -12,7 +14,10 @@ __all__ = [
     "ConvVAE",
     "DenseVAE",
     "RecurrentAutoencoder",
+    "TrainingDivergedError",
     "TransformerGAN",
     "VAEGAN",
     "__version__",
+    "load",
+    "save",
 ]

@@ -7,7 +7,7 @@ import math
 import torch
 import torch.nn.functional as F
 from skorch import NeuralNet
-from skorch.callbacks import PassthroughScoring
+from skorch.callbacks import Callback, PassthroughScoring
 from skorch.dataset import unpack_data
 from skorch.utils import TeeGenerator
 from torch import nn
@@ -91,13 +91,95 @@ class MeanSquaredError(nn.Module):
         return terms["squared_error"].mean() / x[0].numel()
 
 
+class TrainingDivergedError(ValueError, FloatingPointError):
+    """Training produced a non-finite or exploding loss, or non-finite weights.
+
+    A ``ValueError`` (the settings do not suit the data) and a
+    ``FloatingPointError`` (what went wrong). The message names the loss
+    term, the epoch and what to try.
+    """
+
+
+# Training losses are per value, on series standardised per channel, where a
+# model that predicts every value as its channel's mean costs about 1 (squared
+# error) or 1.42 (Gaussian negative log-likelihood): an epoch's mean loss
+# above this is far worse than that and has diverged.
+_MAX_EPOCH_LOSS = 100.0
+
+
+class DivergenceCheck(Callback):
+    """Stops training with :class:`TrainingDivergedError` when it diverges.
+
+    After every training batch, every loss the net recorded for it (the
+    training loss and, for adversarial nets, the generator's and the
+    discriminator's) must be finite; every epoch's mean training loss must
+    stay below 100 per value (on the standardised series, predicting the
+    channel means costs about 1); at the end of training every weight must be
+    finite.
+
+    Parameters
+    ----------
+    owner : str
+        Name of the estimator, for the message.
+    lr : float
+        Its learning rate, for the message.
+    """
+
+    def __init__(self, owner: str = "the model", lr: float = 0.0):
+        self.owner = owner
+        self.lr = lr
+
+    def _fail(self, net, what: str) -> None:
+        raise TrainingDivergedError(
+            f"{self.owner}'s training diverged at epoch {len(net.history)} of "
+            f"{net.max_epochs}: {what}. Try a lower lr (it is "
+            f"{self.lr:g}), or clip the gradients with callbacks="
+            "[skorch.callbacks.GradientNormClipping(1.0)]."
+        )
+
+    def on_batch_end(self, net, batch=None, training=None, **kwargs):
+        if not training:
+            return
+        for key, value in net.history[-1]["batches"][-1].items():
+            if isinstance(value, float) and not math.isfinite(value):
+                self._fail(net, f"the {key.replace('_', ' ')} ({key}) became {value}")
+
+    def on_epoch_end(self, net, **kwargs):
+        loss = net.history[-1, "train_loss"]
+        if loss > _MAX_EPOCH_LOSS:
+            self._fail(
+                net,
+                f"the training loss (train_loss) grew to {loss:.3g} per value, "
+                "where predicting the mean of every channel costs about 1",
+            )
+
+    def on_train_end(self, net, **kwargs):
+        for name, param in net.module_.named_parameters():
+            if not torch.isfinite(param).all():
+                self._fail(net, f"the weights {name} became non-finite")
+
+
 class FastModeNet(NeuralNet):
     """skorch net that switches train/eval mode only when the mode changes.
 
     skorch sets the mode before every batch by walking the whole module tree;
     for a small network that walk costs a noticeable share of a training step.
     The modules' top-level flags tell whether anything needs to change.
+
+    A ``KeyboardInterrupt`` during the epochs stops training, as in skorch;
+    ``interrupted_at_`` then holds the epoch it came in (None otherwise), and
+    an epoch it cut short is dropped from the history.
     """
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        self.interrupted_at_ = None
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        except KeyboardInterrupt:
+            self.interrupted_at_ = len(self.history)
+            if self.history and "train_loss" not in self.history[-1]:
+                self.history.pop()
+            raise
 
     def _set_training(self, training=True):
         for name in self._modules + self._criteria:

@@ -32,6 +32,98 @@ def _ndim(X) -> int:
         ) from None
 
 
+def sktime_panel_kind(X) -> str | None:
+    """The sktime panel format of ``X``: ``"pd-multiindex"``, ``"nested_univ"``
+    or None for anything else.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sk_tsgen._validation import sktime_panel_kind
+    >>> index = pd.MultiIndex.from_product([[0, 1], range(3)])
+    >>> sktime_panel_kind(pd.DataFrame({"a": range(6)}, index=index))
+    'pd-multiindex'
+    >>> sktime_panel_kind(pd.DataFrame({"a": [pd.Series([1.0, 2.0])]}))
+    'nested_univ'
+    """
+    if not isinstance(X, pd.DataFrame):
+        return None
+    if isinstance(X.index, pd.MultiIndex):
+        return "pd-multiindex"
+    if len(X) and len(X.columns) and X.dtypes.map(lambda d: d.kind == "O").all():
+        first = X.iloc[0, 0]
+        if isinstance(first, pd.Series | np.ndarray | list):
+            return "nested_univ"
+    return None
+
+
+_PANEL_HINT = (
+    "Pass equal-length series, for instance as a 3-D array from sktime's "
+    "convert_to(X, to_type='numpy3D'), after padding or resampling them to one "
+    "length."
+)
+
+
+def panel_to_numpy3d(X, name: str = "the model") -> np.ndarray | pd.DataFrame:
+    """An sktime panel (``pd-multiindex`` or ``nested_univ``) as a 3-D array
+    ``(n_instances, n_channels, n_timesteps)``; anything else unchanged.
+
+    In ``pd-multiindex`` the first index level names the instance and the last
+    the time point, and every column is a channel. Raises a ValueError that
+    names the format when the series differ in length or the index has more
+    than two levels.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sk_tsgen._validation import panel_to_numpy3d
+    >>> index = pd.MultiIndex.from_product([[0, 1], range(3)])
+    >>> panel = pd.DataFrame({"a": np.arange(6.0), "b": -np.arange(6.0)}, index=index)
+    >>> panel_to_numpy3d(panel).shape
+    (2, 2, 3)
+    """
+    kind = sktime_panel_kind(X)
+    if kind == "pd-multiindex":
+        if X.index.nlevels != 2:
+            raise ValueError(
+                f"X is a DataFrame with a {X.index.nlevels}-level MultiIndex; "
+                f"{name} reads sktime's pd-multiindex panels, whose index has two "
+                "levels (instance, time point). Drop or merge the extra levels."
+            )
+        groups = [g.to_numpy() for _, g in X.groupby(level=0, sort=False)]
+        lengths = {len(g) for g in groups}
+        if len(lengths) > 1:
+            raise ValueError(
+                f"X is an sktime pd-multiindex panel of unequal-length series "
+                f"({min(lengths)} to {max(lengths)} time points); {name} needs "
+                f"series of one length. {_PANEL_HINT}"
+            )
+        return _panel_values(np.stack(groups).transpose(0, 2, 1), kind, name)
+    if kind == "nested_univ":
+        rows = []
+        for _, row in X.iterrows():
+            cells = [np.asarray(cell, dtype=object).ravel() for cell in row]
+            lengths = {len(cell) for cell in cells}
+            if len(lengths) > 1 or (rows and len(cells[0]) != rows[0].shape[1]):
+                raise ValueError(
+                    "X is an sktime nested_univ panel whose series differ in "
+                    f"length; {name} needs series of one length. {_PANEL_HINT}"
+                )
+            rows.append(np.stack(cells))
+        return _panel_values(np.stack(rows), kind, name)
+    return X
+
+
+def _panel_values(values: np.ndarray, kind: str, name: str) -> np.ndarray:
+    try:
+        return values.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"X is an sktime {kind} panel whose values are not numbers ({exc}); "
+            f"{name} needs numeric series."
+        ) from None
+
+
 def check_series(estimator, X, *, reset: bool) -> np.ndarray:
     """Validate ``X`` and return it as a float array ``(n, channels, timesteps)``.
 
@@ -58,6 +150,7 @@ def check_series(estimator, X, *, reset: bool) -> np.ndarray:
     input the columns stay features, whose number is fixed by ``fit``.
     """
     name = type(estimator).__name__
+    X = panel_to_numpy3d(X, name)
     ndim = _ndim(X)
     if ndim == 3:
         X3 = check_array(X, allow_nd=True, dtype=FLOAT_DTYPES, input_name="X")

@@ -14,7 +14,12 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._validation import FLOAT_DTYPES, _ndim
-from .base import clone_or_default, offset_from_scores
+from .base import (
+    clone_or_default,
+    fit_atomically,
+    labels_from_decision,
+    offset_from_scores,
+)
 from .long_series import check_datetime_series
 
 
@@ -62,26 +67,32 @@ def window_scores_to_points(
     Returns
     -------
     point_scores : ndarray of shape (n_timesteps,)
+        A window's score reaches only the points inside it: a window scored
+        ``-inf`` (or NaN, taken as ``-inf``) makes its own points ``-inf`` and
+        leaves every other point as it was.
 
     Examples
     --------
     >>> from sk_tsgen.anomaly import window_scores_to_points
     >>> window_scores_to_points([-2.0, -6.0], [0, 1], window_length=2, n_timesteps=3)
     array([-1., -2., -3.])
+    >>> window_scores_to_points([-1.0, float("-inf"), -1.0], [0, 1, 2], 2, 4)
+    array([-0.5, -inf, -inf, -0.5])
     """
     scores = np.asarray(window_scores, dtype=np.float64) / window_length
+    scores = np.where(np.isnan(scores), -np.inf, scores)
     starts = np.asarray(starts, dtype=np.intp)
-    # Difference arrays: +score where a window starts, -score where it ends.
-    total = np.zeros(n_timesteps + 1)
-    count = np.zeros(n_timesteps + 1)
-    np.add.at(total, starts, scores)
-    np.add.at(total, starts + window_length, -scores)
-    np.add.at(count, starts, 1.0)
-    np.add.at(count, starts + window_length, -1.0)
-    count = np.rint(np.cumsum(count[:-1]))
+    # One pass per position in the window, adding each window's share to the
+    # points it covers: exact, unlike a running sum, in which one huge or
+    # infinite score would reach every later point.
+    total = np.zeros(n_timesteps)
+    count = np.zeros(n_timesteps)
+    for offset in range(window_length):
+        np.add.at(total, starts + offset, scores)
+        np.add.at(count, starts + offset, 1.0)
     if np.any(count == 0):
         raise ValueError("Some time points lie in no window.")
-    return np.cumsum(total[:-1]) / count
+    return total / count
 
 
 class WindowAnomalyDetector(OutlierMixin, BaseEstimator):
@@ -247,13 +258,22 @@ class WindowAnomalyDetector(OutlierMixin, BaseEstimator):
         self : object
             The fitted detector.
         """
-        self._validate_params()
-        self.estimator_ = clone_or_default(self.estimator)
-        values = self._check_series(X, reset=True)
-        windows, _ = self._windows(values)
-        self.estimator_.fit(windows)
-        train_scores = self._point_scores(values)
-        self.offset_ = offset_from_scores(train_scores, self.contamination)
+        with fit_atomically(self):
+            self._validate_params()
+            if self.step > self.window_length:
+                raise ValueError(
+                    f"step={self.step} is larger than window_length="
+                    f"{self.window_length}: the time points between two windows "
+                    "would lie in none. Use a step of at most window_length."
+                )
+            self.estimator_ = clone_or_default(
+                self.estimator, owner="WindowAnomalyDetector"
+            )
+            values = self._check_series(X, reset=True)
+            windows, _ = self._windows(values)
+            self.estimator_.fit(windows)
+            train_scores = self._point_scores(values)
+            self.offset_ = offset_from_scores(train_scores, self.contamination)
         return self
 
     def score_samples(self, X: ArrayLike) -> np.ndarray:
@@ -300,4 +320,4 @@ class WindowAnomalyDetector(OutlierMixin, BaseEstimator):
         -------
         labels : ndarray of shape (n_timesteps,)
         """
-        return np.where(self.decision_function(X) < 0, -1, 1)
+        return labels_from_decision(self.decision_function(X))

@@ -27,6 +27,7 @@ training, batching and scoring as entries of one dict of arrays.
 from __future__ import annotations
 
 import copy
+import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
 
@@ -41,6 +42,7 @@ from sklearn.base import (
     TransformerMixin,
     clone,
 )
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
@@ -51,7 +53,13 @@ from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 from skorch.history import History
 
-from ._nets import BatchSlicer, LossTermsNet, NegativeELBO
+from ._nets import (
+    BatchSlicer,
+    DivergenceCheck,
+    LossTermsNet,
+    NegativeELBO,
+    TrainingDivergedError,
+)
 from ._validation import (
     FLOAT_DTYPES,
     RandomStateLike,
@@ -64,6 +72,20 @@ _MAX_SEED = np.iinfo(np.int32).max
 # Training codes the latent mixture is fitted on, at most: EM on more costs seconds
 # and adds little to an estimate of a low-dimensional density.
 _MAX_MIXTURE_CODES = 2000
+# Standardised values are clipped to this many standard deviations before they
+# reach a network: training data never come near it (a value is at most
+# sqrt(n_values) deviations from its channel's mean), and beyond it a series
+# is absurd anyway, yet float32 layers (squares, attention, layer norms) stay
+# finite, so codes and reconstructions do too.
+_MAX_SCALED = 1e4
+# A fit whose training loss improved by less than this (per value, on the
+# standardised series) learned next to nothing.
+_MIN_LOSS_IMPROVEMENT = 0.05
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+# batch_size="auto" gives every epoch at least this many gradient steps, with
+# batches of at least _MIN_AUTO_BATCH series
+_MIN_AUTO_STEPS = 4
+_MIN_AUTO_BATCH = 8
 
 
 def resolve_device(device) -> torch.device:
@@ -83,12 +105,65 @@ def resolve_device(device) -> torch.device:
         device = torch.device(device)
     except (RuntimeError, TypeError) as exc:
         raise ValueError(f"device={device!r} is not a torch device: {exc}") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
+    if device.type == "cpu":
+        return device
+    if device.type == "cuda":
+        available, count = torch.cuda.is_available(), torch.cuda.device_count()
+    elif device.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        available = mps is not None and mps.is_available()
+        count = 1 if available else 0
+    else:
+        backend = getattr(torch, device.type, None)
+        try:
+            available = bool(backend.is_available())
+            count = int(backend.device_count())
+        except (AttributeError, RuntimeError):
+            available, count = False, 0
+    if not available:
         raise ValueError(
-            f"device={str(device)!r} was requested but CUDA is not available; "
-            "use device='cpu' or device='auto'."
+            f"device={str(device)!r} was requested but {device.type.upper()} is not "
+            "available on this machine; use device='cpu' or device='auto'."
+        )
+    if device.index is not None and device.index >= count:
+        raise ValueError(
+            f"device={str(device)!r} was requested but this machine has {count} "
+            f"{device.type.upper()} device(s), numbered from 0."
         )
     return device
+
+
+@contextmanager
+def fit_atomically(estimator):
+    """Undo everything a failed ``fit`` set on ``estimator``.
+
+    When the block raises (any exception, ``KeyboardInterrupt`` included), the
+    estimator's attributes are put back as they were before it, so a model
+    fitted earlier stays fitted and usable, and an unfitted one stays unfitted.
+    ``fit`` replaces fitted objects rather than changing them in place, so the
+    attributes themselves are all that needs keeping.
+
+    Examples
+    --------
+    >>> from sk_tsgen import DenseVAE
+    >>> from sk_tsgen.base import fit_atomically
+    >>> vae = DenseVAE()
+    >>> try:
+    ...     with fit_atomically(vae):
+    ...         vae.offset_ = 0.0
+    ...         raise RuntimeError("stopped")
+    ... except RuntimeError:
+    ...     pass
+    >>> hasattr(vae, "offset_")
+    False
+    """
+    state = dict(estimator.__dict__)
+    try:
+        yield estimator
+    except BaseException:
+        estimator.__dict__.clear()
+        estimator.__dict__.update(state)
+        raise
 
 
 @contextmanager
@@ -135,7 +210,10 @@ class BaseGenerator(
     _parameter_constraints: dict = {
         "latent_dim": [Interval(Integral, 1, None, closed="left")],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "validation_fraction": [Interval(Real, 0, 1, closed="left")],
         "callbacks": [list, None],
@@ -149,6 +227,8 @@ class BaseGenerator(
     }
 
     _net_class = LossTermsNet
+    # what batch_size="auto" takes on a training set large enough for it
+    _auto_batch_size = 64
     # Rows per forward pass at inference; training uses ``batch_size``.
     _inference_batch_size = 1024
 
@@ -191,30 +271,91 @@ class BaseGenerator(
         -------
         self : object
             The fitted generator.
+
+        Notes
+        -----
+        ``fit`` is all or nothing: when it raises, the estimator is left as it
+        was before the call. A ``KeyboardInterrupt`` (Ctrl-C) during the epochs
+        stops training early, as in skorch; the model is then finished from the
+        weights reached (latent density, noise scale, ``offset_``) and a
+        warning says at which epoch training stopped. A training loss that
+        becomes non-finite or explodes raises
+        :class:`~sk_tsgen.TrainingDivergedError`.
         """
+        with fit_atomically(self):
+            self._fit(X, y)
+        return self
+
+    def _fit(self, X, y) -> None:
         self._validate_params()
         X3, context = self._check_input(X, y, reset=True)
         self._output_dtype = X3.dtype
         rng = check_random_state(self.random_state)
-        self.scaler_ = StandardScaler().fit(
-            X3.transpose(0, 2, 1).reshape(-1, self.n_channels_)
-        )
+        self.scaler_ = fit_channel_scaler(X3, type(self).__name__)
         data = {"x": self._scale(X3), **context}
         train, valid = self._train_valid_split(data, rng)
         device = resolve_device(self.device)
         init_seed, shuffle_seed, score_seed = rng.randint(_MAX_SEED, size=3)
         with seeded_torch(int(init_seed), device):
             self.net_ = self._make_net(
-                self._build_module(), device, int(shuffle_seed), valid
+                self._build_module(),
+                device,
+                int(shuffle_seed),
+                valid,
+                self._train_batch_size(len(train["x"])),
             )
             self.net_.fit(_as_tensors(train, device))
+        # inference never switches modes, so threads can share the model
+        self.net_.module_.eval()
+        # the validation split is not part of the model (nor of its pickles)
+        self.net_.train_split = None
+        self._warn_if_training_stopped_short(len(train["x"]))
         self._score_seed = int(score_seed)
         codes = self._infer(lambda b: self.net_.module_.encode(b["x"])[0], train)
+        if not np.isfinite(codes).all():
+            raise TrainingDivergedError(
+                f"{type(self).__name__}'s training diverged: the codes of the "
+                f"training series are not finite. Try a lower lr (it is "
+                f"{self.lr:g})."
+            )
         self._latent_shape = codes.shape[1:]
+        # inference reads the fitted size, not a latent_dim set since
+        self._latent_dim = self.latent_dim
         self.n_components_ = int(np.prod(self._latent_shape))
         self.latent_density_ = self._fit_latent_density(codes, train, rng)
         self._set_offset(self._training_scores(data))
         return self
+
+    def _warn_if_training_stopped_short(self, n_train: int) -> None:
+        """Warn when training was interrupted, or when it learned next to nothing."""
+        net, name = self.net_, type(self).__name__
+        n_epochs = len(net.history)
+        if net.interrupted_at_ is not None:
+            warnings.warn(
+                f"{name}: training interrupted at epoch {net.interrupted_at_} of "
+                f"{self.max_epochs} ({n_epochs} complete); the model is finished "
+                "from the weights reached so far.",
+                UserWarning,
+                stacklevel=4,
+            )
+            return
+        if n_epochs < 2:
+            return
+        losses = net.history[:, "train_loss"]
+        improvement = losses[0] - min(losses)
+        if improvement < _MIN_LOSS_IMPROVEMENT:
+            batch_size = self._train_batch_size(n_train)
+            n_batches = -(-n_train // batch_size)
+            warnings.warn(
+                f"{name} barely learned: its training loss went from "
+                f"{losses[0]:.4g} to {losses[-1]:.4g} in {n_epochs * n_batches} "
+                f"gradient steps ({n_epochs} epochs of {n_batches} batch(es) of "
+                f"at most {batch_size} of the {n_train} training series). "
+                "Its samples and scores may not reflect the data: use a smaller "
+                "batch_size, more max_epochs or a larger lr.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
 
     def _training_scores(self, data: dict) -> np.ndarray:
         """Scores of the training series that ``offset_`` is set from."""
@@ -234,8 +375,16 @@ class BaseGenerator(
         order = rng.permutation(n_series)
         return _take(data, order[n_valid:]), _take(data, order[:n_valid])
 
-    def _make_net(self, module, device, shuffle_seed: int, valid):
+    def _train_batch_size(self, n_train: int) -> int:
+        """``batch_size``, with ``"auto"`` resolved for ``n_train`` series."""
+        if self.batch_size != "auto":
+            return self.batch_size
+        steps = -(-n_train // _MIN_AUTO_STEPS)
+        return max(1, min(self._auto_batch_size, max(_MIN_AUTO_BATCH, steps)))
+
+    def _make_net(self, module, device, shuffle_seed: int, valid, batch_size=1):
         callbacks = [copy.deepcopy(cb) for cb in self.callbacks or []]
+        callbacks.append(("divergence", DivergenceCheck(type(self).__name__, self.lr)))
         extra = {}
         if self.verbose:
             callbacks.append(("progress_bar", ProgressBar()))
@@ -250,7 +399,7 @@ class BaseGenerator(
             optimizer=torch.optim.Adam,
             lr=self.lr,
             max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
+            batch_size=batch_size,
             iterator_train=BatchSlicer,
             iterator_train__shuffle=True,
             iterator_train__generator=torch.Generator().manual_seed(shuffle_seed),
@@ -291,8 +440,12 @@ class BaseGenerator(
 
     # ------------------------------------------------------------ plumbing
     def _scale(self, X3: np.ndarray) -> np.ndarray:
+        """Standardised float32 series, clipped at ``_MAX_SCALED`` deviations;
+        NaN stays NaN."""
         mean, scale = self.scaler_.mean_[:, None], self.scaler_.scale_[:, None]
-        return ((X3 - mean) / scale).astype(np.float32)
+        with np.errstate(over="ignore", invalid="ignore"):
+            scaled = (X3.astype(np.float64) - mean) / scale
+        return np.clip(scaled, -_MAX_SCALED, _MAX_SCALED).astype(np.float32)
 
     def _unscale(self, X3s: np.ndarray) -> np.ndarray:
         return X3s * self.scaler_.scale_[:, None] + self.scaler_.mean_[:, None]
@@ -309,21 +462,18 @@ class BaseGenerator(
         ``data`` is an array, or a dict of arrays with one row per series, in
         which case ``fn`` receives a dict of tensors.
         """
-        module, device = self.net_.module_, self.net_.device
+        device = self.net_.device
         n_rows = len(data["x"] if isinstance(data, dict) else data)
         step = batch_size or self._inference_batch_size
-        was_training = module.training
-        module.eval()
-        try:
-            with torch.inference_mode():
-                out = [
-                    fn(_as_tensors(_take(data, slice(start, start + step)), device))
-                    .cpu()
-                    .numpy()
-                    for start in range(0, n_rows, step)
-                ]
-        finally:
-            module.train(was_training)
+        # the module stays in eval mode after fit; it is never switched here,
+        # so concurrent calls from several threads see the same network
+        with torch.inference_mode():
+            out = [
+                fn(_as_tensors(_take(data, slice(start, start + step)), device))
+                .cpu()
+                .numpy()
+                for start in range(0, n_rows, step)
+            ]
         return np.concatenate(out)
 
     def _latent_shape_for(self, n_timesteps: int) -> tuple[int, ...]:
@@ -460,7 +610,7 @@ class BaseGenerator(
         """
         check_is_fitted(self)
         X3, context = self._check_input(X, y)
-        return self._score_scaled({"x": self._scale(X3), **context})
+        return _nan_to_neg_inf(self._score_scaled({"x": self._scale(X3), **context}))
 
     def score(self, X: ArrayLike, y: ArrayLike | None = None) -> float:
         """Mean of :meth:`score_samples`: higher is better, for model selection.
@@ -508,7 +658,22 @@ class BaseGenerator(
         -------
         labels : ndarray of shape (n_series,)
         """
-        return np.where(self.decision_function(X, y) < 0, -1, 1)
+        return labels_from_decision(self.decision_function(X, y))
+
+    def save(self, path) -> None:
+        """Write the model to ``path`` in a format that runs no code on load.
+
+        See :func:`sk_tsgen.save` and :func:`sk_tsgen.load`; unlike a pickle,
+        the file is safe to load from a source you do not trust.
+
+        Parameters
+        ----------
+        path : str or path-like
+            File to write.
+        """
+        from .persistence import save
+
+        save(self, path)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -517,9 +682,68 @@ class BaseGenerator(
         return tags
 
 
+def _nan_to_neg_inf(scores: np.ndarray) -> np.ndarray:
+    """Scores with NaN (a series the model cannot make sense of) as ``-inf``."""
+    return np.where(np.isnan(scores), -np.inf, scores)
+
+
+def labels_from_decision(decision: np.ndarray) -> np.ndarray:
+    """+1 where ``decision >= 0``, -1 elsewhere: ``-inf`` and NaN are anomalous.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_tsgen.base import labels_from_decision
+    >>> labels_from_decision(np.array([1.0, -1.0, -np.inf, np.nan]))
+    array([ 1, -1, -1, -1])
+    """
+    return np.where(np.asarray(decision) >= 0, 1, -1)
+
+
+def fit_channel_scaler(X3: np.ndarray, name: str) -> StandardScaler:
+    """Per-channel standardisation of series ``(n, channels, timesteps)``.
+
+    Computed in float64; raises a ValueError naming the channel, the value and
+    the dtype when the data are too large for the float32 network (values
+    beyond float32's range, or a spread whose computation overflows).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_tsgen.base import fit_channel_scaler
+    >>> X = np.stack([np.zeros((3, 4)), np.full((3, 4), 1e30)], axis=1)
+    >>> fit_channel_scaler(X, "DenseVAE").mean_
+    array([0.e+00, 1.e+30])
+    """
+    values = X3.transpose(0, 2, 1).reshape(-1, X3.shape[1])
+    peak = np.max(np.abs(values), axis=0)
+    too_large = np.flatnonzero(peak > _FLOAT32_MAX)
+    if too_large.size:
+        channel = int(too_large[0])
+        raise ValueError(
+            f"X holds {peak[channel]:.3g} in channel {channel} ({X3.dtype}), beyond "
+            f"the float32 range (about {_FLOAT32_MAX:.3g}) that {name} computes "
+            "in. Rescale the data (divide it by a power of ten) before fit."
+        )
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaler = StandardScaler().fit(values.astype(np.float64))
+    bad = np.flatnonzero(~np.isfinite(scaler.scale_) | ~np.isfinite(scaler.mean_))
+    if bad.size:
+        channel = int(bad[0])
+        raise ValueError(
+            f"The spread of channel {channel} of X (values up to "
+            f"{peak[channel]:.3g}, {X3.dtype}) overflows when {name} standardises "
+            "it. Rescale the data (divide it by a power of ten) before fit."
+        )
+    return scaler
+
+
 def offset_from_scores(train_scores: np.ndarray, contamination) -> float:
     """Threshold on scores: the ``contamination`` percentile, or with ``"auto"``
     the lower Tukey fence (first quartile minus 1.5 interquartile ranges).
+
+    Scores that are not finite (``-inf`` for a series the model finds
+    impossible) are left out.
 
     Examples
     --------
@@ -529,18 +753,64 @@ def offset_from_scores(train_scores: np.ndarray, contamination) -> float:
     >>> offset_from_scores(scores, 0.1), offset_from_scores(scores, "auto")
     (10.0, -50.0)
     """
+    train_scores = np.asarray(train_scores, dtype=np.float64)
+    train_scores = train_scores[np.isfinite(train_scores)]
+    if train_scores.size == 0:
+        raise ValueError(
+            "No training score is finite, so no anomaly threshold can be set; "
+            "the model did not fit the data."
+        )
     if contamination == "auto":
         q1, q3 = np.percentile(train_scores, [25, 75])
         return float(q1 - 1.5 * (q3 - q1))
     return float(np.percentile(train_scores, 100.0 * contamination))
 
 
-def clone_or_default(estimator):
-    """A clone of ``estimator``, or a default :class:`sk_tsgen.DenseVAE` for None."""
+def clone_or_default(
+    estimator,
+    methods: tuple[str, ...] = ("fit", "score_samples"),
+    owner: str = "",
+    param: str = "estimator",
+):
+    """A clone of ``estimator``, or a default :class:`sk_tsgen.DenseVAE` for None.
+
+    Raises a TypeError naming the methods ``estimator`` lacks, of those that
+    ``owner`` calls on it.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from sk_tsgen.base import clone_or_default
+    >>> clone_or_default(None)
+    DenseVAE()
+    >>> clone_or_default(LinearRegression(), owner="PyODAdapter")
+    Traceback (most recent call last):
+    ...
+    TypeError: PyODAdapter needs an estimator with fit and score_samples; \
+LinearRegression() has no score_samples. Use an sk_tsgen generator or an outlier \
+detector such as IsolationForest.
+    """
     if estimator is None:
         from .dense_vae import DenseVAE
 
         return DenseVAE()
+    missing = [name for name in methods if not callable(getattr(estimator, name, None))]
+    if missing:
+        raise TypeError(
+            f"{owner or 'This'} needs an {param} with {' and '.join(methods)}; "
+            f"{estimator!r} has no {' or '.join(missing)}. Use an sk_tsgen "
+            "generator"
+            + (
+                " or an outlier detector such as IsolationForest."
+                if "score_samples" in methods
+                else "."
+            )
+        )
+    if not hasattr(estimator, "get_params"):
+        raise TypeError(
+            f"{owner or 'This'} needs a scikit-learn estimator as {param} (one "
+            f"with get_params, so that it can be cloned); got {estimator!r}."
+        )
     return clone(estimator)
 
 

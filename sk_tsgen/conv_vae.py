@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -133,8 +134,10 @@ class ConvVAE(BaseVAE):
         Weight of the KL term in the training loss; scores use the ELBO.
     max_epochs : int, default=100
         Passes over the training windows.
-    batch_size : int, default=64
-        Windows per gradient step.
+    batch_size : int or "auto", default="auto"
+        Windows per gradient step. ``"auto"`` takes 64, or fewer on a small training set
+        so that every epoch makes at least 4 gradient steps (and at least 8
+        windows per step).
     lr : float, default=1e-3
         Learning rate of the Adam optimiser.
     validation_fraction : float, default=0.0
@@ -220,7 +223,7 @@ class ConvVAE(BaseVAE):
         freq: str | None = None,
         beta: float = 1.0,
         max_epochs: int = 100,
-        batch_size: int = 64,
+        batch_size: int | str = "auto",
         lr: float = 1e-3,
         validation_fraction: float = 0.0,
         callbacks: list | None = None,
@@ -378,7 +381,10 @@ class ConvVAE(BaseVAE):
                 "every series: pass them as y (datetime64 values or a "
                 "DatetimeIndex), or pass a pandas Series with a DatetimeIndex."
             )
-        return X3, {"season": self._season(starts, X3.shape[-1])}
+        season = self._season(starts, X3.shape[-1])
+        if reset:
+            self._seasons_seen = _season_weeks(season)
+        return X3, {"season": season}
 
     @property
     def _window_step(self) -> int:
@@ -512,7 +518,7 @@ class ConvVAE(BaseVAE):
         module = self.net_.module_
         rho = module.correlation()
         rho = (
-            np.zeros(self.latent_dim)  # independent steps
+            np.zeros(self._latent_dim)  # independent steps
             if rho is None
             else rho.detach().cpu().numpy()
         )
@@ -587,6 +593,7 @@ class ConvVAE(BaseVAE):
             else:
                 starts_aligned = starts
             season = self._season(starts_aligned, total)
+            self._warn_if_unseen_season(season)
         Z = self._prior_draws(season, n_samples, n_steps, rng)
         out = self._decode_codes(Z)
         out = np.stack(
@@ -600,6 +607,28 @@ class ConvVAE(BaseVAE):
             out = out + scale[:, None] * rng.standard_normal(out.shape)
         X3 = self._unscale(out).astype(self._output_dtype, copy=False)
         return self._as_output(X3, starts)
+
+    def _warn_if_unseen_season(self, season: np.ndarray) -> None:
+        """Warn when samples reach times of year that no training window held."""
+        seen = self._seasons_seen
+        # a week next to a seen one counts as seen: the prior is smooth in time
+        near = seen | np.roll(seen, 1) | np.roll(seen, -1)
+        unseen = np.flatnonzero(_season_weeks(season) & ~near)
+        if unseen.size:
+            first = (
+                pd.Timestamp("2001-01-01")
+                + pd.Timedelta(days=float(unseen[0]) * 365.25 / _N_WEEKS)
+            ).strftime("%d %B")
+            warnings.warn(
+                f"ConvVAE was fitted on series that cover {int(seen.sum())} of the "
+                f"{_N_WEEKS} weeks of the year; these samples reach {unseen.size} "
+                f"week(s) it never saw (from the week of {first}), where its "
+                "seasonal prior extrapolates and the samples may leave the data's "
+                "range. Fit on series that cover those times of year, or use "
+                "prior='standard'.",
+                UserWarning,
+                stacklevel=3,
+            )
 
     def _as_output(self, X3: np.ndarray, starts):
         kind, name = self._layout
@@ -623,7 +652,7 @@ class ConvVAE(BaseVAE):
 
     # -------------------------------------------------------------- decoding
     def _latent_shape_for(self, n_timesteps: int) -> tuple[int, int]:
-        return (math.ceil(n_timesteps / self._period), self.latent_dim)
+        return (math.ceil(n_timesteps / self._period), self._latent_dim)
 
     def inverse_transform(self, Z: ArrayLike, *, n_timesteps: int | None = None):
         """Decode latent codes into series, in the units of ``fit``.
@@ -646,14 +675,14 @@ class ConvVAE(BaseVAE):
         """
         check_is_fitted(self)
         Z = check_array(Z, dtype=FLOAT_DTYPES, input_name="Z")
-        if Z.shape[1] % self.latent_dim:
+        if Z.shape[1] % self._latent_dim:
             raise ValueError(
                 f"Z has {Z.shape[1]} components, but ConvVAE is expecting a multiple "
-                f"of latent_dim={self.latent_dim} (one code per latent step)."
+                f"of latent_dim={self._latent_dim} (one code per latent step)."
             )
-        n_steps = Z.shape[1] // self.latent_dim
+        n_steps = Z.shape[1] // self._latent_dim
         if n_timesteps is None:
-            fit_steps = self.n_components_ // self.latent_dim
+            fit_steps = self.n_components_ // self._latent_dim
             n_timesteps = (
                 self.n_timesteps_ if n_steps == fit_steps else n_steps * self._period
             )
@@ -663,7 +692,7 @@ class ConvVAE(BaseVAE):
                 f"n_timesteps={length} needs {math.ceil(length / self._period)} "
                 f"latent steps, but Z holds {n_steps}."
             )
-        out = self._decode_codes(Z.reshape(len(Z), n_steps, self.latent_dim))
+        out = self._decode_codes(Z.reshape(len(Z), n_steps, self._latent_dim))
         X3 = self._unscale(out[..., :length]).astype(Z.dtype, copy=False)
         return self._as_output(X3, None) if self._layout[0] != "series" else X3[:, 0]
 
@@ -684,3 +713,12 @@ class ConvVAE(BaseVAE):
             of the training length.
         """
         return super().transform(X)
+
+
+_N_WEEKS = 52
+
+
+def _season_weeks(angle: np.ndarray) -> np.ndarray:
+    """Which of the 52 weeks of the year the time-of-year angles fall in."""
+    week = np.floor(np.ravel(angle) / (2 * np.pi) * _N_WEEKS).astype(np.int64)
+    return np.bincount(week % _N_WEEKS, minlength=_N_WEEKS) > 0

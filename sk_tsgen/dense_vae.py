@@ -32,8 +32,10 @@ class DenseVAE(BaseVAE):
         the ELBO.
     max_epochs : int, default=100
         Number of passes over the training series.
-    batch_size : int, default=64
-        Series per gradient step.
+    batch_size : int or "auto", default="auto"
+        Series per gradient step. ``"auto"`` takes 64, or fewer on a small training set
+        so that every epoch makes at least 4 gradient steps (and at least 8
+        series per step).
     lr : float, default=1e-3
         Learning rate of the Adam optimiser.
     validation_fraction : float, default=0.0
@@ -118,7 +120,7 @@ class DenseVAE(BaseVAE):
         hidden_layer_sizes: tuple[int, ...] = (128,),
         beta: float = 1.0,
         max_epochs: int = 100,
-        batch_size: int = 64,
+        batch_size: int | str = "auto",
         lr: float = 1e-3,
         validation_fraction: float = 0.0,
         callbacks: list | None = None,

@@ -13,7 +13,7 @@ from pyod.models.base import BaseDetector
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
-from .base import clone_or_default
+from .base import clone_or_default, fit_atomically
 
 
 class PyODAdapter(BaseDetector):
@@ -95,15 +95,16 @@ class PyODAdapter(BaseDetector):
         self : object
             The fitted detector.
         """
-        self._validate_params()
-        self.estimator_ = clone_or_default(self.estimator)
-        self.estimator_.fit(X)
-        for name in ("n_features_in_", "feature_names_in_"):
-            if hasattr(self.estimator_, name):
-                setattr(self, name, getattr(self.estimator_, name))
-        self._set_n_classes(None)  # unsupervised: normal vs abnormal
-        self.decision_scores_ = -np.asarray(self.estimator_.score_samples(X))
-        self._process_decision_scores()
+        with fit_atomically(self):
+            self._validate_params()
+            self.estimator_ = clone_or_default(self.estimator, owner="PyODAdapter")
+            self.estimator_.fit(X)
+            for name in ("n_features_in_", "feature_names_in_"):
+                if hasattr(self.estimator_, name):
+                    setattr(self, name, getattr(self.estimator_, name))
+            self._set_n_classes(None)  # unsupervised: normal vs abnormal
+            self.decision_scores_ = -np.asarray(self.estimator_.score_samples(X))
+            self._process_decision_scores()
         return self
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:

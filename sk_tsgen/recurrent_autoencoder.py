@@ -65,8 +65,10 @@ class RecurrentAutoencoder(BaseGenerator):
         Whether the encoder also reads every series backwards.
     max_epochs : int, default=100
         Number of passes over the training series.
-    batch_size : int, default=32
-        Series per gradient step.
+    batch_size : int or "auto", default="auto"
+        Series per gradient step. ``"auto"`` takes 32, or fewer on a small training set
+        so that every epoch makes at least 4 gradient steps (and at least 8
+        series per step).
     lr : float, default=5e-3
         Learning rate of the Adam optimiser.
     validation_fraction : float, default=0.0
@@ -137,6 +139,7 @@ class RecurrentAutoencoder(BaseGenerator):
     (5,)
     """
 
+    _auto_batch_size = 32
     _parameter_constraints: dict = {
         **{
             key: value
@@ -158,7 +161,7 @@ class RecurrentAutoencoder(BaseGenerator):
         latent_dim: int = 8,
         bidirectional: bool = False,
         max_epochs: int = 100,
-        batch_size: int = 32,
+        batch_size: int | str = "auto",
         lr: float = 5e-3,
         validation_fraction: float = 0.0,
         callbacks: list | None = None,

@@ -13,7 +13,7 @@ from sktime.detection.base import BaseDetector
 from sktime.transformations.base import BaseTransformer
 
 from .anomaly import WindowAnomalyDetector
-from .base import clone_or_default
+from .base import clone_or_default, fit_atomically
 
 
 def _test_generators() -> list:
@@ -90,8 +90,30 @@ class LatentTransformer(BaseTransformer):
         self.generator = generator
         super().__init__()
 
+    def fit(self, X, y=None):
+        """Fit the generator on the series of panel ``X``; all or nothing.
+
+        Parameters
+        ----------
+        X : sktime panel (any mtype sktime converts to ``numpy3D``)
+            Training series.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : LatentTransformer
+        """
+        with fit_atomically(self):
+            return super().fit(X, y)
+
     def _fit(self, X, y=None):
-        self.generator_ = clone_or_default(self.generator)
+        self.generator_ = clone_or_default(
+            self.generator,
+            ("fit", "transform", "get_feature_names_out"),
+            owner="LatentTransformer",
+            param="generator",
+        )
         self.generator_.fit(X)
         return self
 
@@ -187,6 +209,23 @@ class WindowDetector(BaseDetector):
         self.step = step
         self.contamination = contamination
         super().__init__()
+
+    def fit(self, X, y=None):
+        """Fit the detector on one long series; all or nothing.
+
+        Parameters
+        ----------
+        X : pd.Series or pd.DataFrame
+            The training series.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : WindowDetector
+        """
+        with fit_atomically(self):
+            return super().fit(X, y)
 
     def _fit(self, X, y=None):
         self.detector_ = WindowAnomalyDetector(

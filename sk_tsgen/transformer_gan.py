@@ -150,8 +150,10 @@ class TransformerGAN(BaseGenerator):
         Weight λ of the discriminator-feature distance in :meth:`score_samples`.
     max_epochs : int, default=100
         Passes over the training series.
-    batch_size : int, default=64
-        Series per step.
+    batch_size : int or "auto", default="auto"
+        Series per step. ``"auto"`` takes 64, or fewer on a small training set
+        so that every epoch makes at least 4 gradient steps (and at least 8
+        series per step).
     lr : float, default=1e-3
         Learning rate of the generator's and the encoder's Adam optimisers.
     discriminator_lr : float, default=1e-3
@@ -261,7 +263,7 @@ class TransformerGAN(BaseGenerator):
         condition_weight: float = 0.05,
         feature_weight: float = 1.0,
         max_epochs: int = 100,
-        batch_size: int = 64,
+        batch_size: int | str = "auto",
         lr: float = 1e-3,
         discriminator_lr: float = 1e-3,
         validation_fraction: float = 0.0,
@@ -422,7 +424,7 @@ class TransformerGAN(BaseGenerator):
     # ------------------------------------------------------------ sampling
     def _draw_latent(self, n_samples: int, y, rng):
         index = self._sample_conditions(n_samples, y, rng)
-        z = rng.standard_normal((n_samples, self.latent_dim))
+        z = rng.standard_normal((n_samples, self._latent_dim))
         if index is None:
             return z
         return np.hstack([z, np.eye(self._n_conditions)[index]])
@@ -482,7 +484,7 @@ class TransformerGAN(BaseGenerator):
         X3 = self._decode(codes).astype(self._output_dtype, copy=False)
         X = restore_layout(self, X3)
         if return_y:
-            return X, self.conditions_[codes[:, self.latent_dim :].argmax(1)]
+            return X, self.conditions_[codes[:, self._latent_dim :].argmax(1)]
         return X
 
     def score_samples(self, X: ArrayLike, y: ArrayLike | None = None) -> np.ndarray:

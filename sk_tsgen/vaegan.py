@@ -81,8 +81,10 @@ class VAEGAN(BaseVAE):
         Weight of the KL term in the training loss. Scores always use the ELBO.
     max_epochs : int, default=100
         Number of passes over the training series.
-    batch_size : int, default=64
-        Series per step.
+    batch_size : int or "auto", default="auto"
+        Series per step. ``"auto"`` takes 64, or fewer on a small training set
+        so that every epoch makes at least 4 gradient steps (and at least 8
+        series per step).
     lr : float, default=2e-3
         Learning rate of the generator's (encoder and decoder) Adam optimiser.
     discriminator_lr : float, default=1e-3
@@ -194,7 +196,7 @@ class VAEGAN(BaseVAE):
         discriminator_steps: int = 1,
         beta: float = 1.0,
         max_epochs: int = 100,
-        batch_size: int = 64,
+        batch_size: int | str = "auto",
         lr: float = 2e-3,
         discriminator_lr: float = 1e-3,
         validation_fraction: float = 0.0,

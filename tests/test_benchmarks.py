@@ -4,6 +4,11 @@ import importlib.util
 import json
 from pathlib import Path
 
+import pytest
+
+# examples and benchmark smoke runs form the slow layer: pytest -m slow
+pytestmark = pytest.mark.slow
+
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 

@@ -171,6 +171,7 @@ def test_pickle_round_trip(make_generator, sines):
 
 
 # ------------------------------------------------------ sklearn composition
+@pytest.mark.slow
 def test_in_a_pipeline_before_a_classifier(make_generator):
     """Latent codes separate slow from fast sines."""
     rng = np.random.default_rng(0)
@@ -183,6 +184,7 @@ def test_in_a_pipeline_before_a_classifier(make_generator):
     assert cross_val_score(pipe, X, y, cv=3).mean() > 0.9
 
 
+@pytest.mark.slow
 def test_grid_search_without_scorer_prefers_enough_latent_dims(make_generator, sines):
     """Sines have 2 degrees of freedom per channel: 6 here; 1 latent dim is too few."""
     search = GridSearchCV(make_generator(max_epochs=30), {"latent_dim": [1, 8]}, cv=2)

@@ -5,6 +5,9 @@ from pathlib import Path
 
 import pytest
 
+# examples and benchmark smoke runs form the slow layer: pytest -m slow
+pytestmark = pytest.mark.slow
+
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 

@@ -112,6 +112,7 @@ def _lagged_pair(n, seed, linked=True):
     return np.stack([first[:, 1:], second], axis=1)
 
 
+@pytest.mark.slow
 def test_predictive_sees_whether_the_channels_are_linked():
     # TimeGAN's forecaster predicts the last channel one step ahead from the
     # others; here that is a copy, learnable only from a set that keeps the link.
@@ -144,6 +145,7 @@ def test_predictive_scaling_gives_units_of_the_real_range(sets):
 
 
 # ---------------------------------------------------------------- context-FID
+@pytest.mark.slow
 def test_context_fid_floor_ordering_and_determinism(sets):
     real, same, backwards, noisy = sets
     kw = {"n_iterations": 60, "random_state": 0}

@@ -163,6 +163,7 @@ def test_bad_parameters_are_named(X, params, message):
         VAEGAN(max_epochs=1, **{**SMALL, **params}).fit(X)
 
 
+@pytest.mark.slow
 def test_stable_across_seeds_without_collapse():
     """No NaN loss, and samples as varied as those of the same VAE alone."""
     X = make_sines(600, n_timesteps=16, n_channels=2, random_state=1)

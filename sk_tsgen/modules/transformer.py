@@ -181,7 +181,10 @@ class PatchDiscriminator(nn.Module):
         return_classes: bool = False,
     ):
         h = self.body(x)
-        spread = h.std(dim=0, unbiased=False).mean().expand(len(h), 1)
+        # the batch's spread of features (minibatch discrimination); the small
+        # constant keeps its gradient finite where the spread is 0 (a batch of one)
+        var = h.var(dim=0, unbiased=False)
+        spread = (var + 1e-8).sqrt().mean().expand(len(h), 1)
         logit = self.head(torch.cat([h, spread], dim=1)).squeeze(-1)
         if self.projection is not None and c is not None:
             logit = logit + (self.projection(c) * h).sum(-1)
