@@ -214,9 +214,16 @@ def test_auto_contamination_is_the_lower_tukey_fence(make_generator, sines):
 
 
 # --------------------------------------------------------------- bad input
+_FITTED = {}
+
+
 @pytest.fixture
-def fitted(make_generator, sines):
-    return make_generator(max_epochs=2).fit(sines[0])
+def fitted(request, make_generator, sines):
+    """A fitted generator shared by the tests that only read it (one fit each)."""
+    name = request.node.callspec.params["make_generator"]
+    if name not in _FITTED:
+        _FITTED[name] = make_generator(max_epochs=2).fit(sines[0])
+    return _FITTED[name]
 
 
 @pytest.mark.parametrize(

@@ -41,6 +41,7 @@ def sets():
 
 
 # ---------------------------------------------------------------- post-hoc judge
+@pytest.mark.slow
 def test_discriminative_floor_and_ceiling(sets):
     real, same, backwards, _ = sets
     for hidden in (None, 32):
@@ -49,6 +50,7 @@ def test_discriminative_floor_and_ceiling(sets):
         assert discriminative_score(real, backwards, **kw) > 0.3
 
 
+@pytest.mark.slow
 def test_strong_judge_sees_what_the_protocol_judge_misses(sets):
     real, _, _, noisy = sets
     kw = {"n_iterations": 300, "random_state": 0}
@@ -74,6 +76,7 @@ def test_classifier_judge_on_flat_windows(sets):
         discriminative_score(real, same, classifier=LinearRegression())
 
 
+@pytest.mark.slow
 def test_discriminative_is_deterministic_and_seed_dependent(sets):
     real, _, _, noisy = sets
     kw = {"hidden_size": 8, "n_iterations": 100}
@@ -125,6 +128,7 @@ def test_predictive_sees_whether_the_channels_are_linked():
     assert on_broken > 3 * on_same
 
 
+@pytest.mark.slow
 def test_predictive_univariate_forecasts_from_its_own_past():
     # A univariate forecaster reads the series' past: on smooth sines it beats the
     # best constant forecast, which is all a forecaster with no input can do.
@@ -212,7 +216,9 @@ def test_autocorrelation_difference():
         autocorrelation_difference(ar, noise, max_lag=60)
 
 
-@pytest.mark.parametrize("method", ["pca", "tsne"])
+@pytest.mark.parametrize(
+    "method", ["pca", pytest.param("tsne", marks=pytest.mark.slow)]
+)
 def test_embedding_kl(sets, method):
     real, same, backwards, _ = sets
     kw = {"method": method, "max_samples": 300, "random_state": 0}

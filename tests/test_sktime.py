@@ -22,10 +22,13 @@ from sk_tsgen.sktime import LatentTransformer, WindowDetector  # noqa: E402
 
 
 def _instances(cls):
-    return [
-        pytest.param(cls(**params), id=type(next(iter(params.values()))).__name__)
-        for params in cls.get_test_params()
-    ]
+    """One instance per generator; all but ConvVAE's (the quickest) run slow."""
+    params = []
+    for kwargs in cls.get_test_params():
+        name = type(next(iter(kwargs.values()))).__name__
+        marks = () if name == "ConvVAE" else (pytest.mark.slow,)
+        params.append(pytest.param(cls(**kwargs), id=name, marks=marks))
+    return params
 
 
 @pytest.mark.parametrize("estimator", _instances(LatentTransformer))
