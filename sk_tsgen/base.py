@@ -82,6 +82,8 @@ _MAX_SCALED = 1e4
 # standardised series) learned next to nothing.
 _MIN_LOSS_IMPROVEMENT = 0.05
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
+# Fewer gradient steps than this in a fit warn: defaults make at least 400.
+_MIN_GRADIENT_STEPS = 100
 # batch_size="auto" gives every epoch at least this many gradient steps, with
 # batches of at least _MIN_AUTO_BATCH series
 _MIN_AUTO_STEPS = 4
@@ -343,13 +345,24 @@ class BaseGenerator(
                 stacklevel=4,
             )
             return
+        batch_size = self._train_batch_size(n_train)
+        n_batches = -(-n_train // batch_size)
+        n_steps = n_epochs * n_batches
+        if n_steps < _MIN_GRADIENT_STEPS:
+            warnings.warn(
+                f"{name} made only {n_steps} gradient steps ({n_epochs} epochs of "
+                f"{n_batches} batch(es) of at most {batch_size} of the {n_train} "
+                f"training series); a generator usually needs several hundred to "
+                "learn the data. Raise max_epochs or lower batch_size.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+            return
         if n_epochs < 2:
             return
         losses = net.history[:, "train_loss"]
         improvement = losses[0] - min(losses)
         if improvement < _MIN_LOSS_IMPROVEMENT:
-            batch_size = self._train_batch_size(n_train)
-            n_batches = -(-n_train // batch_size)
             warnings.warn(
                 f"{name} barely learned: its training loss went from "
                 f"{losses[0]:.4g} to {losses[-1]:.4g} in {n_epochs * n_batches} "

@@ -414,7 +414,14 @@ def test_a_fit_that_barely_learns_warns_with_the_numbers(small_sines):
     from sklearn.exceptions import ConvergenceWarning
 
     with pytest.warns(ConvergenceWarning, match=r"barely learned.*gradient steps"):
-        DenseVAE(max_epochs=3, lr=1e-7, random_state=0).fit(small_sines)
+        DenseVAE(max_epochs=30, lr=1e-7, random_state=0).fit(small_sines)
+    with pytest.warns(
+        ConvergenceWarning, match=r"only 12 gradient steps \(3 epochs of 4 batch"
+    ):
+        DenseVAE(max_epochs=3, random_state=0).fit(small_sines)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        DenseVAE(max_epochs=100, random_state=0).fit(small_sines)  # 400 steps
 
 
 def test_fidelity_scorers_take_a_pipeline_and_scale_the_judge(small_sines):

@@ -11,6 +11,9 @@ from sklearn.exceptions import ConvergenceWarning
 from sk_tsgen import TransformerGAN
 from sk_tsgen.datasets import make_sines
 
+# one worker runs this module, so the fitted fixtures below are fitted once
+pytestmark = pytest.mark.xdist_group("transformer_gan")
+
 
 def small(**kw):
     params = dict(embed_dim=16, depth=1, n_heads=2, max_epochs=10, random_state=0)
