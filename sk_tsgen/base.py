@@ -511,7 +511,7 @@ class BaseGenerator(
         return elbo.astype(np.float64) + self._log_jacobian(n_timesteps)
 
     def _decode(self, Z: np.ndarray):
-        Z = Z.astype(np.float32).reshape(-1, *self._latent_shape)
+        Z = clip_codes(Z).reshape(-1, *self._latent_shape)
         return self._unscale(self._infer(self.net_.module_.decode, Z))
 
     def _draw_latent(self, n_samples: int, y, rng) -> np.ndarray:
@@ -697,6 +697,24 @@ class BaseGenerator(
         tags.input_tags.three_d_array = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def clip_codes(Z: np.ndarray) -> np.ndarray:
+    """Latent codes as float32, clipped at ``_MAX_SCALED``.
+
+    Codes of real series lie within a few units of zero; absurd codes passed
+    to ``inverse_transform`` are clipped so that decoding stays finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_tsgen.base import clip_codes
+    >>> clip_codes(np.array([0.5, 1e30]))
+    array([5.e-01, 1.e+04], dtype=float32)
+    """
+    return np.clip(np.asarray(Z, dtype=np.float64), -_MAX_SCALED, _MAX_SCALED).astype(
+        np.float32
+    )
 
 
 def _nan_to_neg_inf(scores: np.ndarray) -> np.ndarray:

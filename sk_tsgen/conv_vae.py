@@ -25,7 +25,7 @@ from ._validation import (
     check_series,
     restore_layout,
 )
-from .base import BaseVAE
+from .base import BaseVAE, clip_codes
 from .latent_process import SeasonalLatentProcess, ar1_draws
 from .long_series import (
     check_datetime_series,
@@ -557,9 +557,7 @@ class ConvVAE(BaseVAE):
     def _decode_codes(self, Z: np.ndarray) -> np.ndarray:
         """Decoder means, scaled units, for codes ``(n, steps, latent_dim)``."""
         rows = max(1, _DECODE_STEPS // (Z.shape[1] * self._period))
-        return self._infer(
-            self.net_.module_.decode, Z.astype(np.float32), batch_size=rows
-        )
+        return self._infer(self.net_.module_.decode, clip_codes(Z), batch_size=rows)
 
     def sample(
         self,

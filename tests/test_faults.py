@@ -138,6 +138,14 @@ def test_an_absurd_value_scores_very_low_and_is_anomalous(make_generator, sines)
     assert np.isfinite(est.transform(X)).all()
 
 
+def test_absurd_codes_decode_to_finite_series(make_generator, sines):
+    est = make_generator(max_epochs=2).fit(sines[0])
+    Z = est.transform(sines[1][:4])
+    Z[0] = 1e30
+    Z[1] = -3e38
+    assert np.isfinite(np.asarray(est.inverse_transform(Z))).all()
+
+
 def test_window_scores_reach_only_their_own_points():
     points = window_scores_to_points(np.array([-1.0, -np.inf, -1.0]), [0, 1, 2], 2, 4)
     assert_array_equal(points, [-0.5, -np.inf, -np.inf, -0.5])
