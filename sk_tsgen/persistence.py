@@ -218,6 +218,26 @@ class _Encoder:
                 "tz": _tz(value.tz),
                 "name": self.encode(value.name, where),
             }
+        if isinstance(value, pd.RangeIndex):
+            return {
+                "__range_index__": [value.start, value.stop, value.step],
+                "name": self.encode(value.name, where),
+            }
+        if isinstance(value, pd.Series):
+            return {
+                "__series__": self.encode(value.to_numpy(), where),
+                "index": self.encode(value.index, where),
+                "name": self.encode(value.name, where),
+            }
+        if isinstance(value, pd.DataFrame):
+            return {
+                "__frame__": [
+                    self.encode(value.iloc[:, i].to_numpy(), where)
+                    for i in range(value.shape[1])
+                ],
+                "columns": self.encode(value.columns, where),
+                "index": self.encode(value.index, where),
+            }
         if isinstance(value, pd.Index):
             return {
                 "__index__": self.encode(np.asarray(value), where),
@@ -317,6 +337,24 @@ class _Decoder:
                 if value["tz"]
                 else index
             )
+        if "__range_index__" in value:
+            return pd.RangeIndex(
+                *value["__range_index__"], name=self.decode(value["name"])
+            )
+        if "__series__" in value:
+            return pd.Series(
+                self.decode(value["__series__"]),
+                index=self.decode(value["index"]),
+                name=self.decode(value["name"]),
+            )
+        if "__frame__" in value:
+            columns = self.decode(value["columns"])
+            data = [self.decode(column) for column in value["__frame__"]]
+            frame = pd.DataFrame(
+                dict(enumerate(data)), index=self.decode(value["index"])
+            )
+            frame.columns = columns
+            return frame
         if "__index__" in value:
             return pd.Index(
                 self.decode(value["__index__"]), name=self.decode(value["name"])

@@ -454,3 +454,33 @@ def test_fidelity_scorers_take_a_pipeline_and_scale_the_judge(small_sines):
     assert np.isfinite(scorer(pipe, X))
     with pytest.raises(TypeError, match="has no sample"):
         scorer(make_pipeline(FunctionTransformer()).fit(X), X)
+
+
+def test_adapters_round_trip_through_the_save_format(tmp_path, small_sines):
+    import pandas as pd
+
+    from sk_tsgen.pyod import PyODAdapter
+    from sk_tsgen.sktime import LatentTransformer, WindowDetector
+
+    series = pd.Series(np.sin(np.arange(200) / 3.0))
+    cases = [
+        (PyODAdapter(DenseVAE(max_epochs=1, random_state=0)), small_sines[:, 0]),
+        (LatentTransformer(DenseVAE(max_epochs=1, random_state=0)), small_sines),
+        (
+            WindowDetector(DenseVAE(max_epochs=1, random_state=0), window_length=8),
+            series,
+        ),
+    ]
+    for adapter, data in cases:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            adapter.fit(data)
+        save(adapter, tmp_path / "adapter.npz")
+        loaded = load(tmp_path / "adapter.npz")
+        method = {
+            "PyODAdapter": "decision_function",
+            "LatentTransformer": "transform",
+            "WindowDetector": "transform_scores",
+        }[type(adapter).__name__]
+        expected = np.asarray(getattr(adapter, method)(data))
+        assert_array_equal(np.asarray(getattr(loaded, method)(data)), expected)
