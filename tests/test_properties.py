@@ -191,3 +191,22 @@ def test_pyod_adapter_fits_any_input_or_says_why(X):
         return
     scores = adapter.decision_function(X)
     assert scores.shape == (_n_rows(X),) and not np.isnan(scores).any()
+
+
+@pytest.mark.slow
+@settings(SETTINGS, max_examples=300, derandomize=False)
+@given(X=series_inputs(n_channels=2, n_timesteps=16))
+def test_many_more_hostile_inputs_to_fitted_generators(fitted_generator, X):
+    """The fast test above, on twelve times as many (random) examples."""
+    test_fitted_generators_score_and_encode_any_input.hypothesis.inner_test(
+        fitted_generator, X
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(GENERATOR_FACTORIES))
+@settings(SETTINGS, max_examples=40, derandomize=False)
+@given(X=series_inputs())
+def test_many_more_hostile_training_sets(name, X):
+    """The fast fit test above, on five times as many (random) examples."""
+    test_generators_fit_any_input_or_say_why.hypothesis.inner_test(name, X)
