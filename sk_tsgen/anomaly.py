@@ -18,6 +18,7 @@ from .base import (
     clone_or_default,
     fit_atomically,
     labels_from_decision,
+    nan_to_neg_inf,
     offset_from_scores,
 )
 from .long_series import check_datetime_series
@@ -79,8 +80,7 @@ def window_scores_to_points(
     >>> window_scores_to_points([-1.0, float("-inf"), -1.0], [0, 1, 2], 2, 4)
     array([-0.5, -inf, -inf, -0.5])
     """
-    scores = np.asarray(window_scores, dtype=np.float64) / window_length
-    scores = np.where(np.isnan(scores), -np.inf, scores)
+    scores = nan_to_neg_inf(np.asarray(window_scores, dtype=np.float64) / window_length)
     starts = np.asarray(starts, dtype=np.intp)
     # One pass per position in the window, adding each window's share to the
     # points it covers: exact, unlike a running sum, in which one huge or

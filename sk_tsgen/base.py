@@ -345,7 +345,7 @@ class BaseGenerator(
                 stacklevel=4,
             )
             return
-        batch_size = self._train_batch_size(n_train)
+        batch_size = net.batch_size
         n_batches = -(-n_train // batch_size)
         n_steps = n_epochs * n_batches
         if n_steps < _MIN_GRADIENT_STEPS:
@@ -365,7 +365,7 @@ class BaseGenerator(
         if improvement < _MIN_LOSS_IMPROVEMENT:
             warnings.warn(
                 f"{name} barely learned: its training loss went from "
-                f"{losses[0]:.4g} to {losses[-1]:.4g} in {n_epochs * n_batches} "
+                f"{losses[0]:.4g} to {losses[-1]:.4g} in {n_steps} "
                 f"gradient steps ({n_epochs} epochs of {n_batches} batch(es) of "
                 f"at most {batch_size} of the {n_train} training series). "
                 "Its samples and scores may not reflect the data: use a smaller "
@@ -399,7 +399,7 @@ class BaseGenerator(
         steps = -(-n_train // _MIN_AUTO_STEPS)
         return max(1, min(self._auto_batch_size, max(_MIN_AUTO_BATCH, steps)))
 
-    def _make_net(self, module, device, shuffle_seed: int, valid, batch_size=1):
+    def _make_net(self, module, device, shuffle_seed: int, valid, batch_size: int):
         callbacks = [copy.deepcopy(cb) for cb in self.callbacks or []]
         callbacks.append(("divergence", DivergenceCheck(type(self).__name__, self.lr)))
         extra = {}
@@ -627,7 +627,7 @@ class BaseGenerator(
         """
         check_is_fitted(self)
         X3, context = self._check_input(X, y)
-        return _nan_to_neg_inf(self._score_scaled({"x": self._scale(X3), **context}))
+        return nan_to_neg_inf(self._score_scaled({"x": self._scale(X3), **context}))
 
     def score(self, X: ArrayLike, y: ArrayLike | None = None) -> float:
         """Mean of :meth:`score_samples`: higher is better, for model selection.
@@ -717,8 +717,16 @@ def clip_codes(Z: np.ndarray) -> np.ndarray:
     )
 
 
-def _nan_to_neg_inf(scores: np.ndarray) -> np.ndarray:
-    """Scores with NaN (a series the model cannot make sense of) as ``-inf``."""
+def nan_to_neg_inf(scores: np.ndarray) -> np.ndarray:
+    """Scores with NaN (a series the model cannot make sense of) as ``-inf``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_tsgen.base import nan_to_neg_inf
+    >>> nan_to_neg_inf(np.array([-1.0, np.nan]))
+    array([ -1., -inf])
+    """
     return np.where(np.isnan(scores), -np.inf, scores)
 
 

@@ -266,8 +266,8 @@ class _Encoder:
             )
             state["callbacks"] = None
         out = {"__object__": path}
-        net = state.pop("net_", None)
-        if isinstance(value, BaseGenerator) and net is not None:
+        net = state.pop("net_", None) if isinstance(value, BaseGenerator) else None
+        if net is not None:
             weights = {
                 name: self._array(tensor.detach().cpu().numpy())
                 for name, tensor in net.module_.state_dict().items()
@@ -276,9 +276,8 @@ class _Encoder:
                 "weights": weights,
                 "history": self.encode(list(net.history), f"{where}.history_"),
                 "interrupted_at": net.interrupted_at_,
+                "batch_size": net.batch_size,
             }
-        elif net is not None:
-            state["net_"] = net
         out["state"] = {
             name: self.encode(attr, f"{where}.{name}") for name, attr in state.items()
         }
@@ -287,6 +286,11 @@ class _Encoder:
 
 def _tz(tz) -> str | None:
     return None if tz is None else str(tz)
+
+
+def _from_utc(stamps, tz: str | None):
+    """Naive UTC nanoseconds (a Timestamp or DatetimeIndex) back in zone ``tz``."""
+    return stamps.tz_localize("UTC").tz_convert(tz) if tz else stamps
 
 
 class _Decoder:
@@ -322,21 +326,13 @@ class _Decoder:
         if "__dict__" in value:
             return {self.decode(k): self.decode(v) for k, v in value["__dict__"]}
         if "__timestamp__" in value:
-            return (
-                pd.Timestamp(value["__timestamp__"], tz="UTC").tz_convert(value["tz"])
-                if value["tz"]
-                else pd.Timestamp(value["__timestamp__"])
-            )
+            return _from_utc(pd.Timestamp(value["__timestamp__"]), value["tz"])
         if "__datetime_index__" in value:
             index = pd.DatetimeIndex(
                 self.decode(value["__datetime_index__"]).astype("datetime64[ns]"),
                 name=self.decode(value["name"]),
             )
-            return (
-                index.tz_localize("UTC").tz_convert(value["tz"])
-                if value["tz"]
-                else index
-            )
+            return _from_utc(index, value["tz"])
         if "__range_index__" in value:
             return pd.RangeIndex(
                 *value["__range_index__"], name=self.decode(value["name"])
@@ -398,7 +394,9 @@ class _Decoder:
             )
             generator.device, device = "cpu", torch.device("cpu")
         with seeded_torch(0, device):
-            net = generator._make_net(generator._build_module(), device, 0, None)
+            net = generator._make_net(
+                generator._build_module(), device, 0, None, stored["batch_size"]
+            )
             net.initialize()
         state = {
             key: torch.as_tensor(self.decode(array))

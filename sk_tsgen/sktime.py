@@ -32,7 +32,30 @@ def _test_generators() -> list:
     ]
 
 
-class LatentTransformer(BaseTransformer):
+class _AtomicFit:
+    """sktime's ``fit``, all or nothing: a fit that raises leaves the adapter as
+    it was (see :func:`sk_tsgen.base.fit_atomically`)."""
+
+    def fit(self, X, y=None):
+        """Fit on ``X`` as sktime does; when that raises, nothing changes.
+
+        Parameters
+        ----------
+        X : sktime panel or series
+            Training data, as the adapter's sktime base class takes it.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted adapter.
+        """
+        with fit_atomically(self):
+            return super().fit(X, y)
+
+
+class LatentTransformer(_AtomicFit, BaseTransformer):
     """A generator's latent codes as an sktime transformer: panel -> table.
 
     ``fit`` trains a clone of the generator on the series of a panel;
@@ -90,23 +113,6 @@ class LatentTransformer(BaseTransformer):
         self.generator = generator
         super().__init__()
 
-    def fit(self, X, y=None):
-        """Fit the generator on the series of panel ``X``; all or nothing.
-
-        Parameters
-        ----------
-        X : sktime panel (any mtype sktime converts to ``numpy3D``)
-            Training series.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : LatentTransformer
-        """
-        with fit_atomically(self):
-            return super().fit(X, y)
-
     def _fit(self, X, y=None):
         self.generator_ = clone_or_default(
             self.generator,
@@ -137,7 +143,7 @@ class LatentTransformer(BaseTransformer):
         return [{"generator": generator} for generator in _test_generators()]
 
 
-class WindowDetector(BaseDetector):
+class WindowDetector(_AtomicFit, BaseDetector):
     """Anomalous time points of a long series, as an sktime detector.
 
     An sktime face of :class:`sk_tsgen.anomaly.WindowAnomalyDetector`: the
@@ -209,23 +215,6 @@ class WindowDetector(BaseDetector):
         self.step = step
         self.contamination = contamination
         super().__init__()
-
-    def fit(self, X, y=None):
-        """Fit the detector on one long series; all or nothing.
-
-        Parameters
-        ----------
-        X : pd.Series or pd.DataFrame
-            The training series.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : WindowDetector
-        """
-        with fit_atomically(self):
-            return super().fit(X, y)
 
     def _fit(self, X, y=None):
         self.detector_ = WindowAnomalyDetector(
