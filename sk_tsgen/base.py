@@ -82,6 +82,9 @@ _MAX_SCALED = 1e4
 # standardised series) learned next to nothing.
 _MIN_LOSS_IMPROVEMENT = 0.05
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
+# A channel whose reconstructions keep less than this share of its spread
+# (standard deviation) is one the model barely learned.
+_MIN_SPREAD_KEPT = 0.5
 # Fewer gradient steps than this in a fit warn: defaults make at least 400.
 _MIN_GRADIENT_STEPS = 100
 # batch_size="auto" gives every epoch at least this many gradient steps, with
@@ -330,7 +333,26 @@ class BaseGenerator(
         return self
 
     def _check_fit(self, data: dict) -> None:
-        """Warn about what the fitted model misses of (scaled) training ``data``."""
+        """Warn when the reconstructions of (scaled) training ``data`` keep
+        little of a channel's spread: the model then explains that channel as
+        noise, and its samples are far narrower than the data."""
+        module = self.net_.module_
+        recon = self._infer(lambda b: module.decode(module.encode(b["x"])[0]), data)
+        x = data["x"]
+        spread = x.std(axis=(0, 2))
+        kept = recon[..., : x.shape[-1]].std(axis=(0, 2)) / np.maximum(spread, 1e-12)
+        narrow = np.flatnonzero((kept < _MIN_SPREAD_KEPT) & (spread > 1e-6))
+        if narrow.size:
+            channels = ", ".join(f"channel {c}: {kept[c]:.0%}" for c in narrow[:6])
+            warnings.warn(
+                f"{type(self).__name__}'s reconstructions of its training series "
+                f"keep little of their spread ({channels}): the model explains "
+                "little of these channels beyond noise, and its samples will be "
+                "far narrower than the data. Train longer (max_epochs), on more "
+                "series, or with a larger latent_dim.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
 
     def _warn_if_training_stopped_short(self, n_train: int) -> None:
         """Warn when training was interrupted, or when it learned next to nothing."""

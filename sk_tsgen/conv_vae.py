@@ -12,7 +12,6 @@ import torch
 from numpy.typing import ArrayLike
 from pandas.tseries.frequencies import to_offset
 from pandas.tseries.offsets import Tick
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
@@ -294,27 +293,6 @@ class ConvVAE(BaseVAE):
             The fitted generator.
         """
         return super().fit(X, y)
-
-    def _check_fit(self, data: dict) -> None:
-        module = self.net_.module_
-        recon = self._infer(lambda b: module.decode(module.encode(b["x"])[0]), data)
-        x = data["x"]
-        kept = recon[..., : x.shape[-1]].std(axis=(0, 2)) / np.maximum(
-            x.std(axis=(0, 2)), 1e-12
-        )
-        narrow = np.flatnonzero(kept < _MIN_SPREAD_KEPT)
-        if narrow.size:
-            channels = ", ".join(f"channel {c}: {kept[c]:.0%}" for c in narrow[:6])
-            warnings.warn(
-                f"ConvVAE's reconstructions of its training series keep little of "
-                f"their spread ({channels}): the model explains little of these "
-                "channels beyond noise, and its samples (decoder means) will be far "
-                "narrower than the data. Train longer (max_epochs), on more "
-                "series, or with a larger latent_dim; sample(noise=True) adds the "
-                "learned noise.",
-                ConvergenceWarning,
-                stacklevel=4,
-            )
 
     # ------------------------------------------------------------ structure
     def _layers(self) -> tuple[list[int], list[int], list[int]]:
@@ -736,9 +714,6 @@ class ConvVAE(BaseVAE):
 
 
 _N_WEEKS = 52
-# A channel whose reconstructions keep less than this share of its spread
-# (standard deviation) is one the model barely learned.
-_MIN_SPREAD_KEPT = 0.5
 
 
 def _season_weeks(angle: np.ndarray) -> np.ndarray:

@@ -122,3 +122,11 @@ def test_anomaly_scores_refit_helpers():
     one, two = (vae.set_params(random_state=s).fit(X).score_samples(X) for s in (1, 2))
     assert not np.allclose(one, two)
     np.testing.assert_allclose(ensemble.score_samples(X), (one + two) / 2, rtol=1e-5)
+
+
+def test_small_sets_benchmark_prints_its_table(capsys):
+    _load("small_sets").main(["--epochs", "2", "--models", "DenseVAE", "ConvVAE"])
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("| ")]
+    assert [row.split(" | ")[0] for row in rows[2:]] == ["| DenseVAE", "| ConvVAE"]
+    assert "| 10 |" in rows[2] and "with noise" in rows[3]
