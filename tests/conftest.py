@@ -62,3 +62,28 @@ def sines():
         make_sines(300, n_timesteps=16, n_channels=3, random_state=0),
         make_sines(60, n_timesteps=16, n_channels=3, random_state=1),
     )
+
+
+# TransformerGAN is the slowest generator to fit: the contract tests that fit it
+# several times, or for long, run in the slow layer (pytest -m slow), which CI
+# also runs; its other contract tests stay in the fast layer.
+_SLOW_FOR_TRANSFORMER_GAN = {
+    "test_raw_units_in_raw_units_out",
+    "test_same_random_state_same_everything",
+    "test_clone_refits_identically",
+    "test_dataframe_in_dataframe_out",
+    "test_score_is_a_density_in_the_data_units",
+    "test_3d_in_3d_out",
+    "test_global_random_state_is_left_alone",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if (
+            item.path.name == "test_contract.py"
+            and params.get("make_generator") == "TransformerGAN"
+            and item.originalname in _SLOW_FOR_TRANSFORMER_GAN
+        ):
+            item.add_marker(pytest.mark.slow)
