@@ -42,6 +42,9 @@ and model seeds change together).
 Usage::
 
     python benchmarks/anomaly.py [--runs 3] [--models DenseVAE IsolationForest]
+
+A run with ``--models`` keeps the recorded rows of the other methods (with the
+same ``--runs``), so a new method joins the table without re-running the rest.
 """
 
 from __future__ import annotations
@@ -61,7 +64,14 @@ from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.neighbors import LocalOutlierFactor
 
-from sk_tsgen import VAEGAN, ConvVAE, DenseVAE, RecurrentAutoencoder, TransformerGAN
+from sk_tsgen import (
+    VAEGAN,
+    ConvVAE,
+    DenseVAE,
+    DiffusionGenerator,
+    RecurrentAutoencoder,
+    TransformerGAN,
+)
 from sk_tsgen.anomaly import WindowAnomalyDetector
 from sk_tsgen.datasets import load_seattle_temperature
 
@@ -134,6 +144,11 @@ def generator_factories():
         "VAEGAN": lambda seed, n: VAEGAN(max_epochs=50, random_state=seed),
         "TransformerGAN": lambda seed, n: TransformerGAN(
             max_epochs=50, patch_size=max(1, n // 24), random_state=seed
+        ),
+        # defaults, but half the gradient steps of max_epochs="auto" (the
+        # one-class tasks train on tens of series)
+        "DiffusionGenerator": lambda seed, n: DiffusionGenerator(
+            max_epochs=200, random_state=seed
         ),
     }
 
@@ -313,6 +328,14 @@ def main(argv=None):
     for seed in range(args.runs):
         for row in run(args.models, seed):
             rows.append({**row, "seed": seed})
+    if args.results.exists():  # keep the rows of the methods not re-run
+        previous = json.loads(args.results.read_text())
+        if previous.get("runs") == args.runs:
+            kept = [r for r in previous["rows"] if r["method"] not in args.models]
+            rows = kept + rows
+            args.models = [
+                *dict.fromkeys([r["method"] for r in kept] + list(args.models))
+            ]
     table = summary(rows, args.models)
     per_task = (
         pd.DataFrame(rows).pivot_table(index="task", columns="method", values="roc_auc")

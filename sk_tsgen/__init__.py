@@ -3,6 +3,7 @@
 from ._nets import TrainingDivergedError
 from .conv_vae import ConvVAE
 from .dense_vae import DenseVAE
+from .diffusion import DiffusionGenerator
 from .persistence import load, save
 from .recurrent_autoencoder import RecurrentAutoencoder
 from .transformer_gan import TransformerGAN
@@ -13,6 +14,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "ConvVAE",
     "DenseVAE",
+    "DiffusionGenerator",
     "RecurrentAutoencoder",
     "TrainingDivergedError",
     "TransformerGAN",

@@ -301,6 +301,7 @@ class BaseGenerator(
         train, valid = self._train_valid_split(data, rng)
         device = resolve_device(self.device)
         init_seed, shuffle_seed, score_seed = rng.randint(_MAX_SEED, size=3)
+        self._fit_statistics(train)
         with seeded_torch(int(init_seed), device):
             self.net_ = self._make_net(
                 self._build_module(),
@@ -316,6 +317,20 @@ class BaseGenerator(
         self.net_.train_split = None
         self._warn_if_training_stopped_short(len(train["x"]))
         self._score_seed = int(score_seed)
+        self._finish_fit(train, data, rng)
+        return self
+
+    def _fit_statistics(self, train: dict) -> None:
+        """Learn what the module is built with from the (scaled) training
+        series, before it is built; nothing by default."""
+
+    def _finish_fit(self, train: dict, data: dict, rng) -> None:
+        """What follows training: the latent codes, their density, the noise
+        scale, ``offset_`` and the check of the reconstructions.
+
+        ``train`` holds the (scaled) training series, ``data`` those and the
+        validation series.
+        """
         codes = self._infer(lambda b: self.net_.module_.encode(b["x"])[0], train)
         if not np.isfinite(codes).all():
             raise TrainingDivergedError(
@@ -330,7 +345,6 @@ class BaseGenerator(
         self.latent_density_ = self._fit_latent_density(codes, train, rng)
         self._set_offset(self._training_scores(data))
         self._check_fit(_take(data, slice(0, _MAX_MIXTURE_CODES)))
-        return self
 
     def _check_fit(self, data: dict) -> None:
         """Warn when the reconstructions of (scaled) training ``data`` keep
@@ -361,7 +375,7 @@ class BaseGenerator(
         if net.interrupted_at_ is not None:
             warnings.warn(
                 f"{name}: training interrupted at epoch {net.interrupted_at_} of "
-                f"{self.max_epochs} ({n_epochs} complete); the model is finished "
+                f"{net.max_epochs} ({n_epochs} complete); the model is finished "
                 "from the weights reached so far.",
                 UserWarning,
                 stacklevel=4,
@@ -383,11 +397,14 @@ class BaseGenerator(
         if n_epochs < 2:
             return
         losses = net.history[:, "train_loss"]
-        improvement = losses[0] - min(losses)
+        # from the first batch: a model that learns most in its first epoch
+        # (a diffusion model, whose loss starts from a Gaussian's) has learned
+        first = net.history[0, "batches", 0, "train_loss"]
+        improvement = max(first, losses[0]) - min(losses)
         if improvement < _MIN_LOSS_IMPROVEMENT:
             warnings.warn(
                 f"{name} barely learned: its training loss went from "
-                f"{losses[0]:.4g} to {losses[-1]:.4g} in {n_steps} "
+                f"{max(first, losses[0]):.4g} to {losses[-1]:.4g} in {n_steps} "
                 f"gradient steps ({n_epochs} epochs of {n_batches} batch(es) of "
                 f"at most {batch_size} of the {n_train} training series). "
                 "Its samples and scores may not reflect the data: use a smaller "
@@ -515,6 +532,10 @@ class BaseGenerator(
             ]
         return np.concatenate(out)
 
+    def _encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Latent codes of a batch of scaled series (what ``transform`` gives)."""
+        return self.net_.module_.encode(x)[0]
+
     def _latent_shape_for(self, n_timesteps: int) -> tuple[int, ...]:
         """Shape of the codes of one series of ``n_timesteps`` steps."""
         return tuple(self._latent_shape)
@@ -532,7 +553,9 @@ class BaseGenerator(
         elbo = self._infer(lambda b: self.net_.module_.elbo(eps=eps, **b), data)
         return elbo.astype(np.float64) + self._log_jacobian(n_timesteps)
 
-    def _decode(self, Z: np.ndarray):
+    def _decode(self, Z: np.ndarray, rng=None):
+        """Series from latent codes; ``sample`` passes its random state as
+        ``rng``, for models whose decoding draws noise."""
         Z = clip_codes(Z).reshape(-1, *self._latent_shape)
         return self._unscale(self._infer(self.net_.module_.decode, Z))
 
@@ -569,9 +592,7 @@ class BaseGenerator(
         """
         check_is_fitted(self)
         X3, _ = self._check_input(X, context=False)
-        codes = self._infer(
-            lambda x: self.net_.module_.encode(x)[0].flatten(1), self._scale(X3)
-        )
+        codes = self._infer(lambda x: self._encode(x).flatten(1), self._scale(X3))
         return codes.astype(X3.dtype, copy=False)
 
     def inverse_transform(self, Z: ArrayLike) -> np.ndarray | pd.DataFrame:
@@ -622,8 +643,9 @@ class BaseGenerator(
         """
         check_is_fitted(self)
         n_samples = check_n_samples(n_samples)
-        Z = self._draw_latent(n_samples, y, check_random_state(random_state))
-        X3 = self._decode(Z).astype(self._output_dtype, copy=False)
+        rng = check_random_state(random_state)
+        Z = self._draw_latent(n_samples, y, rng)
+        X3 = self._decode(Z, rng).astype(self._output_dtype, copy=False)
         return restore_layout(self, X3)
 
     def score_samples(self, X: ArrayLike, y: ArrayLike | None = None) -> np.ndarray:

@@ -3,7 +3,14 @@ import os
 import pytest
 import torch
 
-from sk_tsgen import VAEGAN, ConvVAE, DenseVAE, RecurrentAutoencoder, TransformerGAN
+from sk_tsgen import (
+    VAEGAN,
+    ConvVAE,
+    DenseVAE,
+    DiffusionGenerator,
+    RecurrentAutoencoder,
+    TransformerGAN,
+)
 from sk_tsgen.datasets import make_sines
 
 # Under pytest-xdist each worker takes one core: two workers with two torch
@@ -29,6 +36,18 @@ GENERATOR_FACTORIES = {
         }
     ),
     "DenseVAE": lambda **kw: DenseVAE(**{"max_epochs": 10, "random_state": 0, **kw}),
+    "DiffusionGenerator": lambda **kw: DiffusionGenerator(
+        **{
+            "width": 16,
+            "depth": 1,
+            "n_heads": 2,
+            "n_sampling_steps": 4,
+            "n_mc_samples": 4,
+            "max_epochs": 10,
+            "random_state": 0,
+            **kw,
+        }
+    ),
     "RecurrentAutoencoder": lambda **kw: RecurrentAutoencoder(
         **{"hidden_size": 32, "max_epochs": 10, "random_state": 0, **kw}
     ),
@@ -49,10 +68,23 @@ GENERATOR_FACTORIES = {
 }
 
 
+for _name, _factory in GENERATOR_FACTORIES.items():
+    _factory.name = _name
+
+
 @pytest.fixture(params=sorted(GENERATOR_FACTORIES))
 def make_generator(request):
     """A factory of the generator under test: ``make_generator(**params)``."""
     return GENERATOR_FACTORIES[request.param]
+
+
+def size_params(factory, latent_dim: int) -> dict:
+    """Parameters that size the generator's network: ``latent_dim`` or, for
+    DiffusionGenerator, whose latent code is its noise (one value per value of
+    the series), the width of its denoiser (``2 * latent_dim``)."""
+    if factory.name == "DiffusionGenerator":
+        return {"width": 2 * latent_dim}
+    return {"latent_dim": latent_dim}
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,14 @@ from sklearn.utils.estimator_checks import (
     parametrize_with_checks,
 )
 
-from sk_tsgen import VAEGAN, ConvVAE, DenseVAE, RecurrentAutoencoder, TransformerGAN
+from sk_tsgen import (
+    VAEGAN,
+    ConvVAE,
+    DenseVAE,
+    DiffusionGenerator,
+    RecurrentAutoencoder,
+    TransformerGAN,
+)
 from sk_tsgen.anomaly import WindowAnomalyDetector
 
 try:
@@ -29,6 +36,15 @@ ESTIMATORS = [
         filters=(8,), kernel_sizes=(3, 3), strides=(1, 1), max_epochs=3, batch_size=32
     ),
     RecurrentAutoencoder(hidden_size=8, max_epochs=3, batch_size=32),
+    DiffusionGenerator(
+        width=8,
+        depth=1,
+        n_heads=2,
+        n_sampling_steps=3,
+        n_mc_samples=2,
+        max_epochs=3,
+        batch_size=32,
+    ),
     VAEGAN(hidden_size=8, discriminator_channels=(8,), max_epochs=3, batch_size=32),
     TransformerGAN(
         latent_dim=4, embed_dim=8, depth=1, n_heads=2, max_epochs=3, batch_size=32
@@ -56,6 +72,7 @@ EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
     "ConvVAE": {"check_methods_subset_invariance": FLOAT32_SUBSET},
     "RecurrentAutoencoder": {"check_methods_subset_invariance": FLOAT32_SUBSET},
     "VAEGAN": {"check_methods_subset_invariance": FLOAT32_SUBSET},
+    "DiffusionGenerator": {"check_methods_subset_invariance": FLOAT32_SUBSET},
     "TransformerGAN": {"check_methods_subset_invariance": FLOAT32_SUBSET},
     "WindowAnomalyDetector": {
         "check_fit1d": (

@@ -125,3 +125,15 @@ def test_latent_features_classifier_example(tmp_path):
     assert accuracy["DenseVAE codes, 8"] > 0.7
     assert accuracy["ConvVAE codes, 8"] > 0.7
     assert accuracy["raw values"] > 0.85
+
+
+def test_diffusion_stocks_example_judges_three_models(tmp_path):
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("bokeh_sampledata")
+    example = _load("plot_diffusion_stocks")
+    out = tmp_path / "stocks.png"
+    result = example.main(str(out), max_epochs=2, n_iterations=20)
+    assert out.stat().st_size > 20_000
+    rows = result["rows"]
+    assert set(rows) == {"DiffusionGenerator", "DenseVAE", "GaussianMixture"}
+    assert all(len(row) == 6 for row in rows.values())

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import size_params
 from numpy.testing import assert_array_equal
 from skorch.callbacks import Callback
 
@@ -80,10 +81,12 @@ def test_a_failed_fit_leaves_the_fitted_model_unchanged(make_generator, sines):
     with pytest.raises(ValueError, match="NaN"):
         est.fit(np.where(X > 0.9, np.nan, X))
     with pytest.raises(KeyboardInterrupt):
-        est.set_params(latent_dim=3, callbacks=[InterruptAt(at_train_end=True)]).fit(X)
+        est.set_params(
+            **size_params(make_generator, 3), callbacks=[InterruptAt(at_train_end=True)]
+        ).fit(X)
     assert set(vars(est)) == state
     _assert_same(_outputs(est, X_test), before)
-    # and a refit with the new latent_dim works
+    # and a refit with the new size works
     est.set_params(callbacks=None).fit(X)
     assert est.transform(X_test).shape[1] == est.n_components_
 

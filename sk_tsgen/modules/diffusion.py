@@ -1,0 +1,484 @@
+"""A denoising diffusion model of series: denoiser, training loss, sampler, bound.
+
+The noisy series at noise level ``sigma`` is ``z = x + sigma * eps`` (the
+"variance exploding" form; any Gaussian diffusion ``alpha x + s eps`` is this
+one with ``sigma = s / alpha``), and the network predicts the clean series
+``x`` from ``z`` (x0 prediction). Inputs, skips and outputs of the network are
+scaled as in Karras et al. (2022, "EDM") so that its target has unit variance
+at every noise level. Samples integrate the probability-flow ODE from
+``sigma_max`` down to 0 with Heun's second-order steps, or, with
+``stochastic=True``, the reverse SDE with Euler-Maruyama steps (EDM's
+stochastic sampler). The evidence lower bound of a continuous-time Gaussian
+diffusion (Kingma et al. 2021, "Variational diffusion models") scores series.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+# the standard deviation of the (standardised) data that the scalings assume
+_SIGMA_DATA = 1.0
+
+
+def noise_schedule(
+    n_steps: int, sigma_min: float, sigma_max: float, rho: float = 7.0, device=None
+) -> torch.Tensor:
+    """EDM's ``n_steps + 1`` noise levels from ``sigma_max`` down to 0.
+
+    Levels are evenly spaced in ``sigma ** (1 / rho)``, so most steps are
+    spent at low noise, where detail is formed.
+
+    Examples
+    --------
+    >>> from sk_tsgen.modules.diffusion import noise_schedule
+    >>> levels = noise_schedule(4, 0.002, 80.0)
+    >>> levels.shape, float(levels[0]), float(levels[-1])
+    (torch.Size([5]), 80.0, 0.0)
+    """
+    ramp = torch.linspace(0, 1, n_steps, device=device, dtype=torch.float64)
+    lo, hi = sigma_min ** (1 / rho), sigma_max ** (1 / rho)
+    sigmas = (hi + ramp * (lo - hi)) ** rho
+    return torch.cat([sigmas, sigmas.new_zeros(1)]).float()
+
+
+def _level_features(c_noise: torch.Tensor, dim: int) -> torch.Tensor:
+    """Sinusoidal features of the (log) noise level, shape ``(n, dim)``."""
+    half = dim // 2
+    freqs = torch.exp(
+        -math.log(1000.0) * torch.arange(half, device=c_noise.device) / half
+    )
+    angles = 100.0 * c_noise[:, None] * freqs[None]
+    return torch.cat([angles.sin(), angles.cos()], dim=1)
+
+
+class _Block(nn.Module):
+    """Pre-norm transformer block whose norms are modulated by the noise level."""
+
+    def __init__(self, width: int, n_heads: int):
+        super().__init__()
+        self.n_heads = n_heads
+        self.norm1 = nn.LayerNorm(width, elementwise_affine=False)
+        self.qkv = nn.Linear(width, 3 * width)
+        self.proj = nn.Linear(width, width)
+        self.norm2 = nn.LayerNorm(width, elementwise_affine=False)
+        self.mlp = nn.Sequential(
+            nn.Linear(width, 2 * width), nn.SiLU(), nn.Linear(2 * width, width)
+        )
+        self.modulation = nn.Linear(width, 6 * width)
+        nn.init.zeros_(self.modulation.weight)
+        nn.init.zeros_(self.modulation.bias)
+
+    def forward(self, h: torch.Tensor, level: torch.Tensor) -> torch.Tensor:
+        shift1, scale1, gate1, shift2, scale2, gate2 = self.modulation(level)[
+            :, None
+        ].chunk(6, dim=-1)
+        n, length, width = h.shape
+        a = self.norm1(h) * (1 + scale1) + shift1
+        q, k, v = (
+            self.qkv(a)
+            .view(n, length, 3, self.n_heads, width // self.n_heads)
+            .permute(2, 0, 3, 1, 4)
+        )
+        a = F.scaled_dot_product_attention(q, k, v)
+        a = a.transpose(1, 2).reshape(n, length, width)
+        h = h + (1 + gate1) * self.proj(a)
+        m = self.norm2(h) * (1 + scale2) + shift2
+        return h + (1 + gate2) * self.mlp(m)
+
+
+class TrendSeasonDenoiser(nn.Module):
+    """Transformer over the time steps that outputs trend + seasons + residual.
+
+    Every time step of the (scaled) noisy series is a token; a learned
+    positional embedding is added and the blocks' layer norms are modulated by
+    the noise level. As in Diffusion-TS, the output is split into
+    interpretable parts: a polynomial trend and a sum of Fourier harmonics of
+    the window, both read from the pooled tokens, plus a per-step residual.
+
+    Parameters
+    ----------
+    n_channels, n_timesteps : int
+        Shape of the series.
+    width : int
+        Size of the tokens.
+    depth : int
+        Number of transformer blocks.
+    n_heads : int
+        Attention heads; divides ``width``.
+    trend_degree : int
+        Degree of the trend polynomial (-1 for none).
+    n_harmonics : int
+        Harmonics of the window in the seasonal part (0 for none).
+    patch_size : int, default=1
+        Consecutive time steps per token (the last patch is padded); longer
+        patches make a long window cheaper.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_tsgen.modules.diffusion import TrendSeasonDenoiser
+    >>> net = TrendSeasonDenoiser(2, 12, width=16, depth=1, n_heads=2,
+    ...                           trend_degree=2, n_harmonics=3)
+    >>> net(torch.randn(4, 2, 12), torch.zeros(4)).shape
+    torch.Size([4, 2, 12])
+    """
+
+    def __init__(
+        self,
+        n_channels: int,
+        n_timesteps: int,
+        width: int,
+        depth: int,
+        n_heads: int,
+        trend_degree: int,
+        n_harmonics: int,
+        patch_size: int = 1,
+    ):
+        super().__init__()
+        self.n_channels, self.n_timesteps = n_channels, n_timesteps
+        self.patch_size = patch_size
+        n_tokens = -(-n_timesteps // patch_size)
+        self.input = nn.Linear(n_channels * patch_size, width)
+        self.position = nn.Parameter(0.02 * torch.randn(1, n_tokens, width))
+        self.level = nn.Sequential(
+            nn.Linear(width, width), nn.SiLU(), nn.Linear(width, width)
+        )
+        self.blocks = nn.ModuleList(_Block(width, n_heads) for _ in range(depth))
+        self.norm = nn.LayerNorm(width)
+        self.residual = nn.Linear(width, n_channels * patch_size)
+        t = torch.linspace(0, 1, n_timesteps)
+        bases = [t[None] ** p for p in range(trend_degree + 1)]
+        angles = 2 * math.pi * t[None] * (n_timesteps - 1) / n_timesteps
+        for k in range(1, n_harmonics + 1):
+            bases += [torch.cos(k * angles), torch.sin(k * angles)]
+        self.register_buffer(
+            "basis", torch.cat(bases) if bases else torch.zeros(0, n_timesteps)
+        )
+        self.n_basis = len(self.basis)
+        self.coefficients = nn.Linear(2 * width, n_channels * self.n_basis)
+        nn.init.zeros_(self.coefficients.weight)
+        nn.init.zeros_(self.coefficients.bias)
+
+    def forward(self, z: torch.Tensor, c_noise: torch.Tensor) -> torch.Tensor:
+        width = self.position.shape[-1]
+        level = self.level(_level_features(c_noise, width))
+        n, p = len(z), self.patch_size
+        n_tokens = self.position.shape[1]
+        pad = n_tokens * p - self.n_timesteps
+        if pad:
+            z = F.pad(z, (0, pad))
+        # (n, C, tokens * p) -> (n, tokens, p * C): a token holds p steps
+        tokens = z.view(n, self.n_channels, n_tokens, p).permute(0, 2, 3, 1)
+        h = self.input(tokens.reshape(n, n_tokens, p * self.n_channels))
+        h = h + self.position + level[:, None]
+        for block in self.blocks:
+            h = block(h, level)
+        h = self.norm(h)
+        out = self.residual(h).view(n, n_tokens, p, self.n_channels)
+        out = out.permute(0, 3, 1, 2).reshape(n, self.n_channels, n_tokens * p)
+        out = out[..., : self.n_timesteps]
+        if self.n_basis:
+            pooled = torch.cat([h.mean(1), level], dim=1)
+            coef = self.coefficients(pooled).view(-1, self.n_channels, self.n_basis)
+            out = out + coef @ self.basis
+        return out
+
+
+class _ResidualBlock(nn.Module):
+    """Pre-norm residual MLP block modulated by the noise level."""
+
+    def __init__(self, width: int):
+        super().__init__()
+        self.norm = nn.LayerNorm(width, elementwise_affine=False)
+        self.mlp = nn.Sequential(
+            nn.Linear(width, width), nn.SiLU(), nn.Linear(width, width)
+        )
+        self.modulation = nn.Linear(width, 3 * width)
+        nn.init.zeros_(self.modulation.weight)
+        nn.init.zeros_(self.modulation.bias)
+
+    def forward(self, h: torch.Tensor, level: torch.Tensor) -> torch.Tensor:
+        shift, scale, gate = self.modulation(level).chunk(3, dim=-1)
+        return h + (1 + gate) * self.mlp(self.norm(h) * (1 + scale) + shift)
+
+
+class ResidualMLPDenoiser(nn.Module):
+    """Residual MLP on the whole (flattened) series, modulated by the noise level.
+
+    Every layer sees every value of the window at once, which a small window
+    of several channels rewards; it costs a fraction of a transformer's step.
+
+    Parameters
+    ----------
+    n_channels, n_timesteps : int
+        Shape of the series.
+    width : int
+        Size of the hidden layers.
+    depth : int
+        Number of residual blocks.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_tsgen.modules.diffusion import ResidualMLPDenoiser
+    >>> net = ResidualMLPDenoiser(2, 12, width=16, depth=2)
+    >>> net(torch.randn(4, 2, 12), torch.zeros(4)).shape
+    torch.Size([4, 2, 12])
+    """
+
+    def __init__(self, n_channels: int, n_timesteps: int, width: int, depth: int):
+        super().__init__()
+        n_values = n_channels * n_timesteps
+        self.width = width
+        self.input = nn.Linear(n_values, width)
+        self.level = nn.Sequential(
+            nn.Linear(width, width), nn.SiLU(), nn.Linear(width, width)
+        )
+        self.blocks = nn.ModuleList(_ResidualBlock(width) for _ in range(depth))
+        self.norm = nn.LayerNorm(width)
+        self.output = nn.Linear(width, n_values)
+
+    def forward(self, z: torch.Tensor, c_noise: torch.Tensor) -> torch.Tensor:
+        level = self.level(_level_features(c_noise, self.width))
+        h = self.input(z.flatten(1)) + level
+        for block in self.blocks:
+            h = block(h, level)
+        return self.output(self.norm(h)).view_as(z)
+
+
+class GaussianDiffusion(nn.Module):
+    """Denoising diffusion of series with x0 prediction, preconditioned by the
+    data's covariance.
+
+    The noise is isotropic, ``z = x + sigma * eps``. The denoiser works in the
+    principal axes of the training series (an orthogonal rotation ``V`` of the
+    flattened series, centred on their mean), where each axis ``i`` has its
+    own spread ``s_i``, and EDM's scalings (Karras et al. 2022) are applied
+    per axis: ``xhat_i = c_skip_i z_i + c_out_i F_i`` with ``c_skip_i = s_i^2
+    / (sigma^2 + s_i^2)`` and ``c_out_i = sigma s_i / sqrt(sigma^2 + s_i^2)``,
+    the network reading ``z_i / sqrt(sigma^2 + s_i^2)``. With ``F = 0`` this
+    is the exact posterior mean of Gaussian data with the training mean and
+    covariance, so the network only learns how the data depart from a
+    Gaussian; axes of tiny spread (the roughness of smooth series) stay
+    quiet at every noise level instead of passing the noise through. The
+    training loss is the error of the network's target, of unit variance on
+    every axis at every level: a loss in the principal (for stationary
+    series, nearly Fourier) domain.
+
+    Parameters
+    ----------
+    denoiser : nn.Module
+        ``denoiser(z_in, c_noise) -> F`` on series of shape
+        ``(n, channels, timesteps)``.
+    n_channels, n_timesteps : int
+        Shape of the series.
+    sigma_min, sigma_max : float
+        Noise levels where sampling ends and starts (on standardised data).
+    train_log_sigma : tuple of float
+        Mean and standard deviation of ``log sigma`` drawn in training.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sk_tsgen.modules.diffusion import GaussianDiffusion, TrendSeasonDenoiser
+    >>> net = TrendSeasonDenoiser(2, 8, width=8, depth=1, n_heads=2,
+    ...                           trend_degree=1, n_harmonics=2)
+    >>> model = GaussianDiffusion(net, 2, 8)
+    >>> model(torch.randn(3, 2, 8))["squared_error"].shape
+    torch.Size([3])
+    >>> model.decode(torch.randn(3, 2, 8), n_steps=4).shape
+    torch.Size([3, 2, 8])
+    """
+
+    def __init__(
+        self,
+        denoiser: nn.Module,
+        n_channels: int,
+        n_timesteps: int,
+        sigma_min: float = 0.002,
+        sigma_max: float = 80.0,
+        train_log_sigma: tuple[float, float] = (-1.2, 1.2),
+    ):
+        super().__init__()
+        self.denoiser = denoiser
+        self.shape = (n_channels, n_timesteps)
+        self.sigma_min, self.sigma_max = sigma_min, sigma_max
+        self.train_log_sigma = train_log_sigma
+        n_values = n_channels * n_timesteps
+        self.register_buffer("mean", torch.zeros(n_values))
+        self.register_buffer("axes", torch.eye(n_values))
+        self.register_buffer("spread", torch.ones(n_values))
+
+    def set_data_statistics(self, mean, axes, spread) -> None:
+        """Mean (d,), principal axes (d, d; one per column) and spreads (d,)
+        of the flattened training series."""
+        with torch.no_grad():
+            self.mean.copy_(torch.as_tensor(mean))
+            self.axes.copy_(torch.as_tensor(axes))
+            self.spread.copy_(torch.as_tensor(spread))
+
+    # ------------------------------------------------------------ rotation
+    def _to_axes(self, x: torch.Tensor) -> torch.Tensor:
+        return (x.flatten(1) - self.mean) @ self.axes
+
+    def _from_axes(self, y: torch.Tensor) -> torch.Tensor:
+        return (y @ self.axes.T + self.mean).view(-1, *self.shape)
+
+    def _denoise_axes(self, y: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+        """Clean estimate, on the axes, of noisy ``y`` at levels ``sigma`` (n,)."""
+        s = sigma[:, None]
+        total = s**2 + self.spread**2
+        c_in = total.rsqrt()
+        c_skip = self.spread**2 / total
+        c_out = s * self.spread * c_in
+        series = (c_in * y) @ self.axes.T
+        out = self.denoiser(series.view(-1, *self.shape), sigma.log() / 4)
+        return c_skip * y + c_out * (out.flatten(1) @ self.axes)
+
+    def denoise(self, z: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+        """Estimate of the clean series from ``z`` at noise levels ``sigma`` (n,)."""
+        return self._from_axes(self._denoise_axes(self._to_axes(z), sigma))
+
+    def forward(self, x: torch.Tensor, **context) -> dict[str, torch.Tensor]:
+        """Per-series training loss: the network's error at random levels."""
+        mean, std = self.train_log_sigma
+        sigma = (mean + std * torch.randn(len(x), device=x.device)).exp()
+        y = self._to_axes(x)
+        noisy = y + sigma[:, None] * torch.randn_like(y)
+        error = self._denoise_axes(noisy, sigma) - y
+        # on every axis, the error of the network's own target (unit variance)
+        s = sigma[:, None]
+        weight = (s**2 + self.spread**2) / (s * self.spread) ** 2
+        return {"squared_error": (weight * error.pow(2)).sum(1)}
+
+    # ------------------------------------------------------------ the ODE
+    def _network(self, w: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
+        """The network's output on the axes, for its input ``w`` on the axes."""
+        series = (w @ self.axes.T).view(-1, *self.shape)
+        out = self.denoiser(series, sigma.log().expand(len(w)) / 4)
+        return out.flatten(1) @ self.axes
+
+    def _step(self, y: torch.Tensor, s, s_next) -> torch.Tensor:
+        """One step of the probability-flow ODE from level ``s`` to ``s_next``.
+
+        In the network's input ``w_i = y_i / sqrt(sigma^2 + s_i^2)`` and the
+        angle ``theta_i = arctan(sigma / s_i)`` of each axis the ODE is
+        ``dw / dtheta = -F``: the Gaussian part of the flow is integrated
+        exactly and only the network's output is stepped, with Heun's method
+        (Euler's, where a level is 0 and the network cannot be read there).
+        The same step serves both directions.
+        """
+        spread = self.spread
+        w = y * (s**2 + spread**2).rsqrt()
+        dtheta = torch.atan(s_next / spread) - torch.atan(s / spread)
+        f = self._network(w, s if s > 0 else s_next)
+        w_next = w - dtheta * f
+        if s > 0 and s_next > 0:
+            w_next = w - dtheta * (f + self._network(w_next, s_next)) / 2
+        return w_next * (s_next**2 + spread**2).sqrt()
+
+    def _integrate(self, y, sigmas):
+        for s, s_next in zip(sigmas[:-1], sigmas[1:], strict=True):
+            y = self._step(y, s, s_next)
+        return y
+
+    def decode(
+        self,
+        latent: torch.Tensor,
+        n_steps: int = 16,
+        stochastic: bool = False,
+        generator: torch.Generator | None = None,
+    ) -> torch.Tensor:
+        """Series from standard normal ``latent`` (the noise at ``sigma_max``).
+
+        With ``stochastic=False`` the probability-flow ODE, integrated with
+        Heun's method over ``n_steps`` levels (``2 * n_steps - 1`` network
+        evaluations), maps a latent to one series, deterministically. With
+        ``stochastic=True``, every step first adds fresh noise (drawn from
+        ``generator``) to climb to a level ``sqrt(2)`` times higher, then
+        takes a Heun step down (EDM's stochastic sampler), which corrects the
+        errors of earlier steps at the price of randomness.
+        """
+        sigmas = noise_schedule(
+            n_steps, self.sigma_min, self.sigma_max, device=latent.device
+        )
+        y = latent.flatten(1) @ self.axes * sigmas[0]
+        if not stochastic:
+            return self._from_axes(self._integrate(y, sigmas))
+        gamma = math.sqrt(2) - 1
+        for i in range(n_steps):
+            s, s_next = sigmas[i], sigmas[i + 1]
+            if i > 0:  # climb to s_hat with fresh noise
+                s_hat = s * (1 + gamma)
+                noise = torch.randn(
+                    y.shape, generator=generator, device="cpu", dtype=y.dtype
+                ).to(y.device)
+                y = y + (s_hat**2 - s**2).sqrt() * noise
+                s = s_hat
+            y = self._step(y, s, s_next)
+        return self._from_axes(y)
+
+    def encode(self, x: torch.Tensor, n_steps: int = 16):
+        """Invert the ODE: the latent that :meth:`decode` maps (nearly) to ``x``.
+
+        Returns the latent and ``None`` (no variance: the map is deterministic).
+        """
+        sigmas = noise_schedule(
+            n_steps, self.sigma_min, self.sigma_max, device=x.device
+        )
+        y = self._integrate(self._to_axes(x), sigmas.flip(0))
+        return (y @ self.axes.T).view(-1, *self.shape) / sigmas[0], None
+
+    # ------------------------------------------------------------ the bound
+    def elbo(
+        self, x: torch.Tensor, eps: torch.Tensor, u: torch.Tensor, **context
+    ) -> torch.Tensor:
+        """Evidence lower bound of ``log p(x)`` per series, on the scaled data.
+
+        In log signal-to-noise ``lam = -2 log sigma`` between ``lam_min`` (at
+        ``sigma_max``) and ``lam_max`` (at ``sigma_min``), the bound of a
+        continuous-time Gaussian diffusion is
+
+        ``log N(x; z_max, sigma_min^2) - KL(q(z_min | x) || p(z_min)) -
+        1/2 int e^lam ||x - xhat(z_lam)||^2 dlam``,
+
+        with ``p(z_min)`` the Gaussian of the training mean and covariance
+        plus ``sigma_max^2``, and the first two terms exact. The integral is
+        estimated with one draw per stratum of ``len(u)`` equal strata of
+        ``lam`` (offsets ``u`` in [0, 1)) and the noise ``eps`` (one series of
+        draws per stratum), the same for every series.
+        """
+        lam_min = -2 * math.log(self.sigma_max)
+        lam_max = -2 * math.log(self.sigma_min)
+        n_draws, d = len(u), x[0].numel()
+        lam = lam_min + (torch.arange(n_draws, device=x.device) + u) * (
+            (lam_max - lam_min) / n_draws
+        )
+        sigma = (-lam / 2).exp()
+        y = self._to_axes(x)
+        noise = eps.flatten(1) @ self.axes
+        n = len(y)
+        integral = y.new_zeros(n)
+        # several strata per network call, about 4096 rows each
+        chunk = max(1, 4096 // max(n, 1))
+        for start in range(0, n_draws, chunk):
+            k = slice(start, start + chunk)
+            noisy = y[None] + sigma[k, None, None] * noise[k, None, :]
+            levels = sigma[k].repeat_interleave(n)
+            clean = self._denoise_axes(noisy.reshape(-1, d), levels)
+            error = (y[None] - clean.view(-1, n, d)).pow(2).sum(-1)
+            integral = integral + (lam[k].exp()[:, None] * error).sum(0)
+        integral = integral * (lam_max - lam_min) / n_draws
+        log_decoder = -0.5 * d * (math.log(2 * math.pi * self.sigma_min**2) + 1)
+        var_max = self.sigma_max**2
+        prior_var = self.spread**2 + var_max
+        kl = 0.5 * (
+            ((var_max + y.pow(2)) / prior_var).sum(1)
+            - d
+            - torch.log(var_max / prior_var).sum()
+        )
+        return log_decoder - kl - 0.5 * integral
