@@ -277,6 +277,7 @@ REAL_GENERATORS = {
     "ConvVAE": lambda seed, long=False: ConvVAE(
         strides=(3, 2, 2, 2) if long else (2, 2, 2),
         kernel_sizes=(5, 5, 5, 5) if long else (5, 5, 5),
+        filters=(64, 64, 64) if long else (64, 64),
         latent_dim=4,
         sample_from="mixture",
         max_epochs=50,
@@ -373,10 +374,11 @@ def _fmt(value, digits=3):
     return text[1:] if text.startswith("0.") else text
 
 
-def table(results, published=None):
+def table(results, published=None, n_channels=N_CHANNELS):
     cols = METRICS + TIMES
+    headers = {**HEADERS, "disc_protocol": f"disc. (GRU {max(1, n_channels // 2)})"}
     lines = [
-        "| model | " + " | ".join(HEADERS[c] for c in cols) + " |",
+        "| model | " + " | ".join(headers[c] for c in cols) + " |",
         "| --- |" + " ---: |" * len(cols),
     ]
     for name, per_run in results.items():
@@ -477,7 +479,8 @@ def main(argv=None):
         f"threads, torch {torch.__version__}\n"
     )
     published = {"sines": PUBLISHED, "stocks": PUBLISHED_STOCKS}.get(args.dataset, {})
-    print(table(results, published))
+    n_channels = N_CHANNELS if windows is None else windows.shape[1]
+    print(table(results, published, n_channels))
 
 
 if __name__ == "__main__":
