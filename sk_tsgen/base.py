@@ -301,10 +301,11 @@ class BaseGenerator(
         train, valid = self._train_valid_split(data, rng)
         device = resolve_device(self.device)
         init_seed, shuffle_seed, score_seed = rng.randint(_MAX_SEED, size=3)
-        self._fit_statistics(train)
         with seeded_torch(int(init_seed), device):
+            module = self._build_module()
+            self._prepare_module(module, train)
             self.net_ = self._make_net(
-                self._build_module(),
+                module,
                 device,
                 int(shuffle_seed),
                 valid,
@@ -320,9 +321,10 @@ class BaseGenerator(
         self._finish_fit(train, data, rng)
         return self
 
-    def _fit_statistics(self, train: dict) -> None:
-        """Learn what the module is built with from the (scaled) training
-        series, before it is built; nothing by default."""
+    def _prepare_module(self, module: torch.nn.Module, train: dict) -> None:
+        """Set what a new module learns from the (scaled) training series
+        before training; nothing by default. A module rebuilt from a file
+        gets it from its saved state instead."""
 
     def _finish_fit(self, train: dict, data: dict, rng) -> None:
         """What follows training: the latent codes, their density, the noise

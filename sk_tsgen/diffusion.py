@@ -241,12 +241,7 @@ class DiffusionGenerator(BaseGenerator):
             denoiser = ResidualMLPDenoiser(*shape, self.width, self.depth)
         else:
             denoiser = self._transformer()
-        module = GaussianDiffusion(denoiser, *shape)
-        # set in fit; a model rebuilt from a file gets them from its weights
-        statistics = self.__dict__.pop("_statistics", None)
-        if statistics is not None:
-            module.set_data_statistics(*statistics)
-        return module
+        return GaussianDiffusion(denoiser, *shape)
 
     def _transformer(self) -> TrendSeasonDenoiser:
         return TrendSeasonDenoiser(
@@ -260,9 +255,10 @@ class DiffusionGenerator(BaseGenerator):
             patch_size=self._patch_size(),
         )
 
-    def _fit_statistics(self, train: dict) -> None:
-        """Mean, principal axes and spreads of the flattened training series,
-        which precondition the denoiser (see ``GaussianDiffusion``)."""
+    def _prepare_module(self, module: GaussianDiffusion, train: dict) -> None:
+        """Give the module the mean, principal axes and spreads of the
+        flattened training series, which precondition the denoiser (see
+        ``GaussianDiffusion``)."""
         flat = train["x"].reshape(len(train["x"]), -1).astype(np.float64)
         mean = flat.mean(axis=0)
         centred = flat - mean
@@ -271,7 +267,9 @@ class DiffusionGenerator(BaseGenerator):
         # largest variance, so every axis can still be denoised and sampled
         floor = _MIN_RELATIVE_VARIANCE * max(float(variances.max()), 1.0)
         spread = np.sqrt(np.maximum(variances, floor))
-        self._statistics = [a.astype(np.float32) for a in (mean, axes, spread)]
+        module.set_data_statistics(
+            *(a.astype(np.float32) for a in (mean, axes, spread))
+        )
         self._n_train = len(flat)
 
     def _n_epochs(self, batch_size: int) -> int:

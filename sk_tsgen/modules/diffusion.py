@@ -339,10 +339,6 @@ class GaussianDiffusion(nn.Module):
         out = self.denoiser(series.view(-1, *self.shape), sigma.log() / 4)
         return c_skip * y + c_out * (out.flatten(1) @ self.axes)
 
-    def denoise(self, z: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
-        """Estimate of the clean series from ``z`` at noise levels ``sigma`` (n,)."""
-        return self._from_axes(self._denoise_axes(self._to_axes(z), sigma))
-
     def forward(self, x: torch.Tensor, **context) -> dict[str, torch.Tensor]:
         """Per-series training loss: the network's error at random levels."""
         mean, std = self.train_log_sigma
