@@ -96,10 +96,12 @@ def sines():
     )
 
 
-# TransformerGAN is the slowest generator to fit: the contract tests that fit it
-# several times, or for long, run in the slow layer (pytest -m slow), which CI
-# also runs; its other contract tests stay in the fast layer.
-_SLOW_FOR_TRANSFORMER_GAN = {
+# The two GANs are the slowest generators to fit (a discriminator step beside
+# every generator step): the contract tests that fit them several times, or for
+# long, run in the slow layer (pytest -m slow), which CI also runs; their other
+# contract tests, and scikit-learn's checks, stay in the fast layer.
+_SLOW_GANS = {"TransformerGAN", "VAEGAN"}
+_SLOW_FOR_GANS = {
     "test_raw_units_in_raw_units_out",
     "test_same_random_state_same_everything",
     "test_clone_refits_identically",
@@ -110,12 +112,31 @@ _SLOW_FOR_TRANSFORMER_GAN = {
 }
 
 
+# modules whose session fixtures fit models for several seconds
+_GROUPED_MODULES = {
+    "test_anomaly.py",
+    "test_conv_vae.py",
+    "test_dense_vae.py",
+    "test_recurrent_autoencoder.py",
+    "test_transformer_gan.py",
+}
+
+
+# tryfirst: the xdist_group marks must be in place before pytest-xdist reads them
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
+        # one worker runs a generator's contract tests, so the fits they share
+        # (default_fit, fitted) are made once
+        if item.path.name == "test_contract.py" and "make_generator" in params:
+            item.add_marker(pytest.mark.xdist_group(params["make_generator"]))
+        # and one worker runs each module whose fitted fixtures are costly
+        if item.path.name in _GROUPED_MODULES:
+            item.add_marker(pytest.mark.xdist_group(item.path.stem))
         if (
             item.path.name == "test_contract.py"
-            and params.get("make_generator") == "TransformerGAN"
-            and item.originalname in _SLOW_FOR_TRANSFORMER_GAN
+            and params.get("make_generator") in _SLOW_GANS
+            and item.originalname in _SLOW_FOR_GANS
         ):
             item.add_marker(pytest.mark.slow)

@@ -29,7 +29,7 @@ def periodic_series(n_timesteps, n_channels=1, seed=0):
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def fitted():
     """A detector fitted on 3000 steps of a noisy daily cycle."""
     return WindowAnomalyDetector(

@@ -29,13 +29,13 @@ except ImportError:  # pyod is an optional extra
 
 # Small budgets keep the checks fast; behaviour does not depend on them.
 ESTIMATORS = [
-    DenseVAE(max_epochs=3, batch_size=32),
+    DenseVAE(max_epochs=2, batch_size=64),
     # strides of 1: the checks fit series of 1 to 4 timesteps, and ConvVAE needs
     # at least prod(strides) of them
     ConvVAE(
-        filters=(8,), kernel_sizes=(3, 3), strides=(1, 1), max_epochs=3, batch_size=32
+        filters=(8,), kernel_sizes=(3, 3), strides=(1, 1), max_epochs=2, batch_size=64
     ),
-    RecurrentAutoencoder(hidden_size=8, max_epochs=3, batch_size=32),
+    RecurrentAutoencoder(hidden_size=8, max_epochs=2, batch_size=64),
     DiffusionGenerator(
         width=8,
         depth=1,
@@ -45,14 +45,14 @@ ESTIMATORS = [
         max_epochs=3,
         batch_size=32,
     ),
-    VAEGAN(hidden_size=8, discriminator_channels=(8,), max_epochs=3, batch_size=32),
+    VAEGAN(hidden_size=8, discriminator_channels=(8,), max_epochs=2, batch_size=64),
     TransformerGAN(
-        latent_dim=4, embed_dim=8, depth=1, n_heads=2, max_epochs=3, batch_size=32
+        latent_dim=4, embed_dim=8, depth=1, n_heads=2, max_epochs=2, batch_size=64
     ),
     # the checks' series are 20 to 30 time points long; a point's windows come
     # from the generator, seeded here since the detector has no random_state
     WindowAnomalyDetector(
-        DenseVAE(max_epochs=3, batch_size=32, random_state=0), window_length=3
+        DenseVAE(max_epochs=2, batch_size=64, random_state=0), window_length=3
     ),
 ]
 if PyODAdapter is not None:

@@ -20,13 +20,13 @@ def _small(**kw):
     return ConvVAE(**{**SMALL, "latent_dim": 3, "random_state": 0, **kw})
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def fitted_arrays():
     X = make_sines(200, n_timesteps=32, n_channels=2, random_state=0)
     return _small(max_epochs=5).fit(X), X
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def daily():
     """Four years of a daily series, cold in January and warm in July."""
     days = pd.date_range("2015-01-01", periods=4 * 365, freq="D")
@@ -35,7 +35,7 @@ def daily():
     return pd.Series(50 + season + rng.normal(0, 1, len(days)), index=days, name="t")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def fitted_daily(daily):
     return _small(max_epochs=40, window_length=32, lr=3e-3).fit(daily)
 

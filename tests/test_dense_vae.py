@@ -8,7 +8,7 @@ from sk_tsgen import DenseVAE
 from sk_tsgen.datasets import make_sines
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def sines_vae():
     X = make_sines(1500, n_timesteps=24, n_channels=5, random_state=0)
     X_test = make_sines(400, n_timesteps=24, n_channels=5, random_state=1)

@@ -92,7 +92,7 @@ def _small(**kw):
     return DiffusionGenerator(**{**params, **kw})
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def fitted(sines):
     return _small().fit(sines[0])
 

@@ -51,7 +51,7 @@ class InterruptAt(Callback):
             raise KeyboardInterrupt
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def small_sines():
     return make_sines(96, n_timesteps=16, n_channels=2, random_state=0)
 
@@ -333,7 +333,7 @@ def test_a_cuda_model_loads_on_the_cpu(tmp_path, small_sines, monkeypatch):
 
 
 # ------------------------------------------------------------- input formats
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def basic_motions():
     from sktime.datasets import load_basic_motions
 

@@ -26,7 +26,7 @@ from sk_tsgen.metrics import (
 N = 1000
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def sets():
     """A real set, an independent draw of the same law, and a clearly different set.
 

@@ -24,7 +24,7 @@ def _close_figures():
     plt.close("all")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def fitted():
     X = make_sines(120, n_timesteps=16, n_channels=2, random_state=0)
     vae = DenseVAE(max_epochs=4, validation_fraction=0.25, random_state=0).fit(X)

@@ -95,7 +95,7 @@ def _n_rows(X):
     return len(X)
 
 
-@pytest.fixture(scope="module", params=sorted(GENERATOR_FACTORIES))
+@pytest.fixture(scope="session", params=sorted(GENERATOR_FACTORIES))
 def fitted_generator(request):
     X = make_sines(64, n_timesteps=16, n_channels=2, random_state=0)
     with warnings.catch_warnings():

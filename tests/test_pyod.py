@@ -16,7 +16,7 @@ from sk_tsgen.datasets import make_sines  # noqa: E402
 from sk_tsgen.pyod import PyODAdapter  # noqa: E402
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def data():
     normal = make_sines(300, n_timesteps=24, random_state=0)[:, 0, :]
     held_out = make_sines(40, n_timesteps=24, random_state=1)[:, 0, :]
@@ -24,7 +24,7 @@ def data():
     return normal, np.vstack([held_out, noise]), np.r_[np.zeros(40), np.ones(10)]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def fitted(data):
     return PyODAdapter(DenseVAE(max_epochs=20, random_state=0)).fit(data[0])
 

@@ -12,13 +12,13 @@ from sk_tsgen.datasets import make_sin_cos_windows
 ARTICLE_VALID_LOSS = 0.3072
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def windows():
     X = make_sin_cos_windows()
     return X[:160], X[160:]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def fitted(windows):
     return RecurrentAutoencoder(max_epochs=10, random_state=0).fit(windows[0])
 

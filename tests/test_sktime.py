@@ -42,7 +42,7 @@ def test_window_detector_passes_sktime_checks(estimator):
 
 
 # ---------------------------------------------------------- classification
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def gunpoint():
     X, y = load_gunpoint(return_type="numpy3D")
     return X, y
@@ -106,14 +106,14 @@ def test_a_panel_of_other_lengths_is_refused(gunpoint):
 
 
 # ---------------------------------------------------------- detection
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def cycle():
     t = np.arange(2400)
     noise = 0.1 * np.random.RandomState(0).randn(len(t))
     return pd.Series(np.sin(2 * np.pi * t / 24) + noise)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def detector(cycle):
     return WindowDetector(
         DenseVAE(latent_dim=4, max_epochs=15, random_state=0),

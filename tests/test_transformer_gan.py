@@ -11,16 +11,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sk_tsgen import TransformerGAN
 from sk_tsgen.datasets import make_sines
 
-# one worker runs this module, so the fitted fixtures below are fitted once
-pytestmark = pytest.mark.xdist_group("transformer_gan")
-
 
 def small(**kw):
     params = dict(embed_dim=16, depth=1, n_heads=2, max_epochs=10, random_state=0)
     return TransformerGAN(**{**params, **kw})
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def levels():
     """Two-channel sines at three levels, labelled by name; 3:2:1 frequencies."""
     X = make_sines(360, n_timesteps=12, n_channels=2, random_state=0)
@@ -29,7 +26,7 @@ def levels():
     return X + np.vectorize(offset.get)(y)[:, None, None], y
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def conditional(levels):
     return small(max_epochs=40, batch_size=32).fit(*levels)
 

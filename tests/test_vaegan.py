@@ -16,7 +16,7 @@ from sk_tsgen.modules.adversarial import discriminator_loss, generator_loss
 SMALL = {"hidden_size": 16, "latent_dim": 4, "batch_size": 32, "random_state": 0}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def X():
     return make_sines(128, n_timesteps=16, n_channels=2, random_state=0)
 
