@@ -33,6 +33,9 @@ SETTINGS = {
     "defaults": {},
     # the settings of the Seattle temperature example
     "500 epochs, batch 16, lr 3e-3": {"max_epochs": 500, "batch_size": 16, "lr": 3e-3},
+    # about 3000 gradient steps with the default batch size and lr: what a
+    # budget set in steps rather than epochs would give one year
+    "750 epochs": {"max_epochs": 750},
 }
 
 
