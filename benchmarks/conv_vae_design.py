@@ -41,6 +41,15 @@ def _compare():
     return module.compare
 
 
+def _cells(result: dict) -> str:
+    """The table cells that both ConvVAE benchmarks print for one comparison:
+    monthly RMSE, worst diurnal range error, ACF errors and seam ratios."""
+    worst = max(result["diurnal_range_error"].values(), key=abs)
+    acf = " / ".join(f"{v:.4f}" for v in result["acf_error"].values())
+    seams = " / ".join(f"{v:.3f}" for v in result["seam_ratio"].values())
+    return f"{result['monthly_rmse']:.2f} | {worst:+.1%} | {acf} | {seams}"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
@@ -69,13 +78,7 @@ def main(argv=None):
             fit_s = time.perf_counter() - start
             synth = vae.sample(y="2011-01-01", n_timesteps=n_steps, random_state=seed)
             result = compare(temperature, synth, vae.n_timesteps_, vae._period)
-            worst = max(result["diurnal_range_error"].values(), key=abs)
-            acf = " / ".join(f"{v:.4f}" for v in result["acf_error"].values())
-            seams = " / ".join(f"{v:.3f}" for v in result["seam_ratio"].values())
-            print(
-                f"| {name} | {seed} | {result['monthly_rmse']:.2f} | {worst:+.1%} "
-                f"| {acf} | {seams} | {fit_s:.0f} |"
-            )
+            print(f"| {name} | {seed} | {_cells(result)} | {fit_s:.0f} |")
 
 
 if __name__ == "__main__":

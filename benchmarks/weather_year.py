@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conv_vae_design import _compare  # noqa: E402
+from conv_vae_design import _cells, _compare  # noqa: E402
 
 from sk_tsgen import ConvVAE  # noqa: E402
 from sk_tsgen.datasets import load_sand_point_weather  # noqa: E402
@@ -70,13 +70,9 @@ def main(argv=None):
             )
             rec = pd.Series(np.asarray(rec).ravel(), index=temperature.index)
             rmse = float(np.sqrt(np.mean((rec - temperature) ** 2)))
-            worst = max(result["diurnal_range_error"].values(), key=abs)
-            acf = " / ".join(f"{v:.4f}" for v in result["acf_error"].values())
-            seams = " / ".join(f"{v:.3f}" for v in result["seam_ratio"].values())
             print(
-                f"| {name} | {seed} | {result['monthly_rmse']:.2f} | {worst:+.1%} "
-                f"| {acf} | {seams} | {seam_ratio(rec, vae._period, 24):.3f} "
-                f"| {rmse:.2f} | {fit_s:.0f} |"
+                f"| {name} | {seed} | {_cells(result)} "
+                f"| {seam_ratio(rec, vae._period, 24):.3f} | {rmse:.2f} | {fit_s:.0f} |"
             )
     real_seams = seam_ratio(temperature, 96, 24)
     print()
