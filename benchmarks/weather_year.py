@@ -29,13 +29,13 @@ from sk_tsgen.datasets import load_sand_point_weather  # noqa: E402
 from sk_tsgen.long_series import seam_ratio  # noqa: E402
 
 SETTINGS = {
-    # what a new user writes
+    # what a new user writes: max_epochs="auto", about 3000 gradient steps,
+    # which is 750 epochs of this year at the default batch size
     "defaults": {},
+    # the default before max_epochs="auto": 400 gradient steps of this year
+    "100 epochs": {"max_epochs": 100},
     # the settings of the Seattle temperature example
     "500 epochs, batch 16, lr 3e-3": {"max_epochs": 500, "batch_size": 16, "lr": 3e-3},
-    # about 3000 gradient steps with the default batch size and lr: what a
-    # budget set in steps rather than epochs would give one year
-    "750 epochs": {"max_epochs": 750},
 }
 
 

@@ -234,6 +234,10 @@ class BaseGenerator(
     _net_class = LossTermsNet
     # what batch_size="auto" takes on a training set large enough for it
     _auto_batch_size = 64
+    # what max_epochs="auto" gives, in models that offer it: enough epochs for
+    # about this many gradient steps, within this range of epochs
+    _auto_gradient_steps: int | None = None
+    _auto_epoch_range: tuple[int, int] = (1, 1000)
     # Rows per forward pass at inference; training uses ``batch_size``.
     _inference_batch_size = 1024
 
@@ -304,12 +308,14 @@ class BaseGenerator(
         with seeded_torch(int(init_seed), device):
             module = self._build_module()
             self._prepare_module(module, train)
+            batch_size = self._train_batch_size(len(train["x"]))
             self.net_ = self._make_net(
                 module,
                 device,
                 int(shuffle_seed),
                 valid,
-                self._train_batch_size(len(train["x"])),
+                batch_size,
+                self._train_epochs(len(train["x"]), batch_size),
             )
             self.net_.fit(_as_tensors(train, device))
         # inference never switches modes, so threads can share the model
@@ -440,7 +446,29 @@ class BaseGenerator(
         steps = -(-n_train // _MIN_AUTO_STEPS)
         return max(1, min(self._auto_batch_size, max(_MIN_AUTO_BATCH, steps)))
 
-    def _make_net(self, module, device, shuffle_seed: int, valid, batch_size: int):
+    def _train_epochs(self, n_train: int, batch_size: int) -> int:
+        """``max_epochs``, with ``"auto"`` resolved for ``n_train`` series.
+
+        ``"auto"`` sets a budget in gradient steps rather than in passes: on a
+        small training set (one long series cut into a few hundred windows,
+        say) a fixed number of epochs is only a few hundred steps, too few to
+        learn the data, while on a large one it is far more than needed.
+        """
+        if self.max_epochs != "auto":
+            return self.max_epochs
+        steps_per_epoch = -(-n_train // batch_size)
+        epochs = -(-self._auto_gradient_steps // steps_per_epoch)
+        return int(np.clip(epochs, *self._auto_epoch_range))
+
+    def _make_net(
+        self,
+        module,
+        device,
+        shuffle_seed: int,
+        valid,
+        batch_size: int,
+        max_epochs: int | None = None,
+    ):
         callbacks = [copy.deepcopy(cb) for cb in self.callbacks or []]
         callbacks.append(("divergence", DivergenceCheck(type(self).__name__, self.lr)))
         extra = {}
@@ -456,7 +484,7 @@ class BaseGenerator(
             module=module,
             optimizer=torch.optim.Adam,
             lr=self.lr,
-            max_epochs=self.max_epochs,
+            max_epochs=self.max_epochs if max_epochs is None else max_epochs,
             batch_size=batch_size,
             iterator_train=BatchSlicer,
             iterator_train__shuffle=True,

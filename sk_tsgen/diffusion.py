@@ -25,9 +25,6 @@ _MAX_AUTO_TOKENS = 48
 # the spread of the principal axes of the training series is floored at this
 # share of the largest variance
 _MIN_RELATIVE_VARIANCE = 1e-6
-# max_epochs="auto": about this many gradient steps, in this range of epochs
-_AUTO_GRADIENT_STEPS = 5000
-_AUTO_EPOCHS = (20, 2000)
 
 
 class DiffusionGenerator(BaseGenerator):
@@ -159,6 +156,8 @@ class DiffusionGenerator(BaseGenerator):
     """
 
     _auto_batch_size = 128
+    _auto_gradient_steps = 5000
+    _auto_epoch_range = (20, 2000)
 
     _parameter_constraints: dict = {
         **{
@@ -270,15 +269,6 @@ class DiffusionGenerator(BaseGenerator):
         module.set_data_statistics(
             *(a.astype(np.float32) for a in (mean, axes, spread))
         )
-        self._n_train = len(flat)
-
-    def _n_epochs(self, batch_size: int) -> int:
-        """``max_epochs``, with ``"auto"`` resolved for the training set."""
-        if self.max_epochs != "auto":
-            return self.max_epochs
-        steps_per_epoch = -(-self._n_train // batch_size)
-        epochs = -(-_AUTO_GRADIENT_STEPS // steps_per_epoch)
-        return int(np.clip(epochs, _AUTO_EPOCHS[0], _AUTO_EPOCHS[1]))
 
     def _patch_size(self) -> int:
         if self.patch_size != "auto":
@@ -288,9 +278,12 @@ class DiffusionGenerator(BaseGenerator):
     def _net_params(self) -> dict:
         return {"criterion": MeanSquaredError}
 
-    def _make_net(self, module, device, shuffle_seed: int, valid, batch_size: int):
-        net = super()._make_net(module, device, shuffle_seed, valid, batch_size)
-        net.max_epochs = self._n_epochs(batch_size)
+    def _make_net(
+        self, module, device, shuffle_seed, valid, batch_size, max_epochs=None
+    ):
+        net = super()._make_net(
+            module, device, shuffle_seed, valid, batch_size, max_epochs
+        )
         if self.ema_decay > 0:
             net.callbacks = [
                 *net.callbacks,

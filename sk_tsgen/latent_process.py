@@ -1,4 +1,4 @@
-"""A Gaussian AR(1) process with a seasonal mean and scale, fitted to latent codes."""
+"""A Gaussian VAR(1) process with a seasonal mean and scale, fitted to latent codes."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from scipy.signal import lfilter
 _VARIANCE_FLOOR = 1e-3
 # Largest lag-1 correlation, which keeps the innovations' variance positive.
 _MAX_RHO = 0.999
+# Smallest eigenvalue of the innovations' covariance, relative to the largest
+# eigenvalue of the codes' correlation matrix.
+_MIN_INNOVATION = 1e-6
 
 
 def ar1_draws(
@@ -35,6 +38,36 @@ def ar1_draws(
     return u
 
 
+def var1_draws(
+    shape: tuple[int, int],
+    transition: np.ndarray,
+    innovation: np.ndarray,
+    start: np.ndarray,
+    rng: np.random.RandomState,
+) -> np.ndarray:
+    """VAR(1) sequences ``(*shape, dim)`` along axis 1.
+
+    ``u_0 = start @ e_0`` and ``u_j = transition @ u_{j-1} + innovation @ e_j``,
+    with ``start`` and ``innovation`` lower Cholesky factors of the stationary
+    and the innovations' covariance.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_tsgen.latent_process import var1_draws
+    >>> A, L = np.array([[0.0, 0.9], [0.0, 0.0]]), np.eye(2)
+    >>> u = var1_draws((4000, 2), A, L, L, np.random.RandomState(0))
+    >>> round(float(np.corrcoef(u[:, 1, 0], u[:, 0, 1])[0, 1]), 1)
+    0.7
+    """
+    e = rng.standard_normal((*shape, len(transition)))
+    u = np.empty_like(e)
+    u[:, 0] = e[:, 0] @ start.T
+    for j in range(1, shape[1]):
+        u[:, j] = u[:, j - 1] @ transition.T + e[:, j] @ innovation.T
+    return u
+
+
 def seasonal_features(angle: np.ndarray | None, degree: int, shape) -> np.ndarray:
     """``[1, sin(m a), cos(m a)]`` for ``m = 1..degree``, or ``[1]`` without angles."""
     if angle is None:
@@ -46,16 +79,26 @@ def seasonal_features(angle: np.ndarray | None, degree: int, shape) -> np.ndarra
 
 
 class SeasonalLatentProcess:
-    """Density of sequences of latent codes: seasonal mean and scale, AR(1) link.
+    """Density of sequences of latent codes: seasonal mean and scale, VAR(1) link.
 
     Latent step ``j`` of a sequence has mean ``m(theta_j)`` and variance
     ``v(theta_j)``, both trigonometric polynomials (with constant term) of the
-    time-of-year angle ``theta_j``, or constants without angles; the
-    standardised codes ``u_j`` follow ``u_j = rho u_{j-1} + sqrt(1 - rho^2) e_j``
-    with one ``rho`` per latent dimension. :meth:`fit` estimates all three by
-    least squares from posterior means and variances of training sequences
-    (moments of the aggregate posterior), and :meth:`sample` draws sequences of
-    any length.
+    time-of-year angle ``theta_j``, or constants without angles. The
+    standardised codes ``u_j = (z_j - m) / sqrt(v)`` form a stationary Gaussian
+    VAR(1) process, ``u_j = A u_{j-1} + e_j``: every latent dimension of step
+    ``j`` depends on every dimension of step ``j - 1``, and the dimensions of
+    one step are correlated with each other. Both are what a decoder needs to
+    join neighbouring latent steps as real series join: with independent
+    dimensions (a diagonal AR(1)) the codes of two neighbouring steps can each
+    be typical and still disagree about the series at their shared boundary.
+
+    :meth:`fit` estimates the mean and variance by least squares from
+    posterior means and variances of training sequences (moments of the
+    aggregate posterior), and the correlation ``R0`` of the codes within a step
+    and ``R1`` between neighbouring steps from the standardised posterior
+    means; ``A = R1 R0^-1`` and the innovations' covariance
+    ``R0 - A R1^T`` follow from the Yule-Walker equations. :meth:`sample` draws
+    sequences of any length.
 
     Parameters
     ----------
@@ -66,8 +109,12 @@ class SeasonalLatentProcess:
     ----------
     mean_coef_, var_coef_ : ndarray of shape (n_features, latent_dim)
         Coefficients of the mean and of the variance on the seasonal features.
+    correlation_ : ndarray of shape (latent_dim, latent_dim)
+        ``R0``, the correlation of the standardised codes within one step.
+    transition_ : ndarray of shape (latent_dim, latent_dim)
+        ``A``, the VAR(1) transition of the standardised codes.
     rho_ : ndarray of shape (latent_dim,)
-        Lag-1 correlation of the standardised codes.
+        Lag-1 correlation of each standardised latent dimension with itself.
 
     Examples
     --------
@@ -106,14 +153,35 @@ class SeasonalLatentProcess:
         self.var_coef_ = np.linalg.lstsq(F, second, rcond=None)[0]
         self._var_floor = _VARIANCE_FLOOR * second.mean(0)
         u = resid / np.sqrt(self._variance(F).reshape(mean.shape))
+        flat_u = u.reshape(n * steps, dim)
+        scale = np.sqrt(np.maximum((flat_u**2).mean(0), 1e-12))
+        R0 = flat_u.T @ flat_u / len(flat_u) / np.outer(scale, scale)
         if steps > 1:
-            now, before = u[:, 1:], u[:, :-1]
-            denom = np.sqrt((now**2).sum((0, 1)) * (before**2).sum((0, 1)))
-            rho = (now * before).sum((0, 1)) / np.maximum(denom, 1e-12)
+            now = u[:, 1:].reshape(-1, dim) / scale
+            before = u[:, :-1].reshape(-1, dim) / scale
+            R1 = now.T @ before / len(now)
         else:
-            rho = np.zeros(dim)
-        self.rho_ = np.clip(rho, -_MAX_RHO, _MAX_RHO)
+            R1 = np.zeros((dim, dim))
+        self._set_link(R0, R1)
         return self
+
+    def _set_link(self, R0: np.ndarray, R1: np.ndarray) -> None:
+        """``correlation_``, ``transition_`` and the Cholesky factors that
+        :meth:`sample` uses, from the within-step and lag-1 correlations."""
+        dim = len(R0)
+        floor = _MIN_INNOVATION * max(float(np.linalg.eigvalsh(R0).max()), 1.0)
+        R0 = _nearest_positive(R0, floor)
+        A = np.linalg.solve(R0, R1.T).T
+        radius = float(np.abs(np.linalg.eigvals(A)).max()) if dim else 0.0
+        if radius > _MAX_RHO:  # keep the process stationary
+            A *= _MAX_RHO / radius
+        self.correlation_ = R0
+        self.transition_ = A
+        self.rho_ = np.clip(np.diag(R1).copy(), -_MAX_RHO, _MAX_RHO)
+        self._start_chol = np.linalg.cholesky(R0)
+        self._innovation_chol = np.linalg.cholesky(
+            _nearest_positive(R0 - A @ R0 @ A.T, floor)
+        )
 
     def _variance(self, F: np.ndarray) -> np.ndarray:
         return np.maximum(F @ self.var_coef_, self._var_floor)
@@ -127,6 +195,17 @@ class SeasonalLatentProcess:
         ``shape = (n, steps)`` gives the size.
         """
         shape = np.shape(angle) if angle is not None else tuple(shape)
-        u = ar1_draws(shape, self.rho_, rng)
+        if hasattr(self, "transition_"):
+            u = var1_draws(
+                shape, self.transition_, self._innovation_chol, self._start_chol, rng
+            )
+        else:  # saved by sk_tsgen 0.1, whose process had a diagonal AR(1) link
+            u = ar1_draws(shape, self.rho_, rng)
         F = self._features(angle, shape)
         return F @ self.mean_coef_ + np.sqrt(self._variance(F)) * u
+
+
+def _nearest_positive(S: np.ndarray, floor: float) -> np.ndarray:
+    """The symmetric matrix ``S`` with its eigenvalues raised to ``floor``."""
+    values, vectors = np.linalg.eigh((S + S.T) / 2)
+    return (vectors * np.maximum(values, floor)) @ vectors.T

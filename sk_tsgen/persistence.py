@@ -277,6 +277,7 @@ class _Encoder:
                 "history": self.encode(list(net.history), f"{where}.history_"),
                 "interrupted_at": net.interrupted_at_,
                 "batch_size": net.batch_size,
+                "max_epochs": net.max_epochs,
             }
         out["state"] = {
             name: self.encode(attr, f"{where}.{name}") for name, attr in state.items()
@@ -395,7 +396,12 @@ class _Decoder:
             generator.device, device = "cpu", torch.device("cpu")
         with seeded_torch(0, device):
             net = generator._make_net(
-                generator._build_module(), device, 0, None, stored["batch_size"]
+                generator._build_module(),
+                device,
+                0,
+                None,
+                stored["batch_size"],
+                stored.get("max_epochs"),  # absent from files of sk_tsgen 0.1
             )
             net.initialize()
         state = {

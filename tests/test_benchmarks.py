@@ -54,6 +54,15 @@ def test_conv_vae_design_benchmark_prints_its_table(capsys):
     assert "independent steps, prior (original)" in out
 
 
+def test_weather_year_benchmark_prints_its_table(capsys):
+    _load("weather_year").main(["--settings", "100 epochs", "--years", "1"])
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("| ")]
+    assert len(rows) == 1 + 1 + 1  # header, rule, one row
+    assert rows[-1].startswith("| 100 epochs | 0 |")
+    assert "The real year's own ratio" in out
+
+
 def test_recurrent_autoencoder_article_benchmark_prints_its_table(capsys):
     _load("recurrent_autoencoder_article").main(["--seeds", "0"])
     out = capsys.readouterr().out

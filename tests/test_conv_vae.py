@@ -178,7 +178,8 @@ def test_latent_process_recovers_its_parameters():
     true = SeasonalLatentProcess(degree=1)
     true.mean_coef_ = np.array([[1.0], [0.0], [2.0]])  # 1 + 2 cos(angle)
     true.var_coef_ = np.array([[0.25], [0.0], [0.0]])
-    true.rho_, true._var_floor = np.array([0.8]), np.array([1e-6])
+    true._var_floor = np.array([1e-6])
+    true._set_link(np.eye(1), np.array([[0.8]]))
     angle = np.linspace(0, 4 * np.pi, 60)[None].repeat(300, 0)
     codes = true.sample(angle, rng)
     fitted = SeasonalLatentProcess(degree=1).fit(codes, np.zeros_like(codes), angle)
@@ -187,7 +188,39 @@ def test_latent_process_recovers_its_parameters():
     assert fitted.var_coef_[0, 0] == pytest.approx(0.25, rel=0.1)
 
 
+def test_latent_process_learns_the_links_between_dimensions():
+    # dimension 1 copies dimension 0 of the step before, and both dimensions of
+    # one step are correlated: a diagonal AR(1) would see neither
+    rng = np.random.RandomState(0)
+    true = SeasonalLatentProcess()
+    true.mean_coef_, true.var_coef_ = np.zeros((1, 2)), np.ones((1, 2))
+    true._var_floor = np.full(2, 1e-6)
+    R0 = np.array([[1.0, 0.3], [0.3, 1.0]])
+    R1 = np.array([[0.5, 0.0], [0.8, 0.3]])
+    true._set_link(R0, R1)
+    codes = true.sample(None, rng, shape=(400, 50))
+    fitted = SeasonalLatentProcess().fit(codes, np.zeros_like(codes))
+    assert_allclose(fitted.correlation_, R0, atol=0.03)
+    assert_allclose(fitted.transition_, true.transition_, atol=0.03)
+    drawn = fitted.sample(None, rng, shape=(400, 50))
+    lag1 = np.einsum("nti,ntj->ij", drawn[:, 1:], drawn[:, :-1]) / (400 * 49)
+    assert_allclose(lag1, R1, atol=0.05)
+
+
 # ---------------------------------------------------------------- noise
+def test_auto_epochs_are_a_budget_of_gradient_steps():
+    # about 3000 steps, in 100 to 1000 epochs; a number is taken as given
+    auto = ConvVAE()
+    assert auto.max_epochs == "auto"
+    assert auto._train_epochs(40, 10) == 750  # 4 steps an epoch
+    assert auto._train_epochs(250, 64) == 750
+    assert auto._train_epochs(100_000, 64) == 100  # 1563 steps an epoch
+    assert auto._train_epochs(8, 8) == 1000  # one step an epoch
+    assert ConvVAE(max_epochs=7)._train_epochs(40, 10) == 7
+    with pytest.raises(ValueError, match="max_epochs"):
+        ConvVAE(max_epochs="many").fit(np.zeros((4, 1, 16)))
+
+
 def test_learned_noise_matches_the_data_noise():
     rng = np.random.RandomState(0)
     t = np.arange(64)

@@ -405,18 +405,24 @@ def test_conv_vae_warns_for_times_of_year_it_never_saw():
         vae.sample(3, y="2030-07-01", n_timesteps=96, random_state=0)
 
 
+@pytest.mark.slow  # 750 epochs
 def test_small_sets_get_enough_gradient_steps(basic_motions):
     from sklearn.exceptions import ConvergenceWarning
 
-    # defaults on 40 series learn part of the data, and say what they miss
-    with pytest.warns(ConvergenceWarning, match=r"keep little of their spread"):
+    # defaults on 40 series: batches of 10, so 4 steps an epoch (not one batch
+    # of 64), and 750 epochs (about 3000 steps, not 100 epochs' 400), which
+    # learn every channel: no warning, and the decoder's means alone keep most
+    # of the data's spread
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
         vae = ConvVAE(random_state=0).fit(basic_motions)
-    assert vae.net_.batch_size == 10  # 4 steps an epoch, not one batch of 64
+    assert vae.net_.batch_size == 10
+    assert len(vae.history_) == 750
     losses = vae.history_[:, "train_loss"]
-    assert losses[-1] < losses[0] - 0.1
-    samples = vae.sample(200, noise=True, random_state=0)
+    assert losses[-1] < losses[0] - 0.5
+    samples = vae.sample(200, random_state=0)
     ratio = samples.std(axis=(0, 2)) / basic_motions.std(axis=(0, 2))
-    assert np.all(ratio > 0.6), ratio
+    assert np.all(ratio > 0.7), ratio
 
 
 def test_a_fit_that_barely_learns_warns_with_the_numbers(small_sines):

@@ -88,11 +88,11 @@ def context_fid(
     --------
     >>> from sk_tsgen.datasets import make_sines
     >>> from sk_tsgen.metrics import context_fid
-    >>> real = make_sines(300, n_channels=2, random_state=0)
-    >>> same = make_sines(300, n_channels=2, random_state=1)
+    >>> real = make_sines(200, n_channels=2, random_state=0)
+    >>> same = make_sines(200, n_channels=2, random_state=1)
     >>> noisy = same + 0.2 * np.random.RandomState(0).normal(size=same.shape)
-    >>> fid_same = context_fid(real, same, n_iterations=50, random_state=0)
-    >>> fid_noisy = context_fid(real, noisy, n_iterations=50, random_state=0)
+    >>> fid_same = context_fid(real, same, n_iterations=20, random_state=0)
+    >>> fid_noisy = context_fid(real, noisy, n_iterations=20, random_state=0)
     >>> bool(fid_same < fid_noisy)
     True
     """
