@@ -77,8 +77,16 @@ def _synthcity(plugin, windows, n_samples, epochs, seed):
     start = time.perf_counter()
     synth = model.generate(count=n_samples)
     sample_s = time.perf_counter() - start
-    _, temporal_out, _, _ = synth.unpack(as_numpy=True, pad=True)
-    values = np.asarray(temporal_out, dtype=np.float64)[:, :n_timesteps]
+    # one frame per series; unpack(as_numpy=True, pad=True) miscounts the
+    # columns of generated data ("could not broadcast input array from shape
+    # (24,6) into shape (24,5)" on the stocks windows), so read the frames
+    _, temporal_out, _, _ = synth.unpack()
+    values = np.stack(
+        [
+            np.asarray(frame[columns], dtype=np.float64)[:n_timesteps]
+            for frame in temporal_out
+        ]
+    )
     return values.transpose(0, 2, 1), fit_s, sample_s
 
 

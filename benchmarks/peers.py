@@ -35,7 +35,14 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 PEERS = HERE / ".peers"
-PACKAGES = {"sdv": ["sdv"], "synthcity": ["synthcity"]}
+PACKAGES = {
+    "sdv": ["sdv"],
+    # synthcity 0.2.12 pins torch<2.3 (pip replaces 2.13.0 with 2.2.2), and the
+    # newest opacus it accepts (1.5.4) needs torch.nn.RMSNorm (torch 2.4):
+    # importing synthcity then fails with "module 'torch.nn' has no attribute
+    # 'RMSNorm'". opacus 1.5.2 works with torch 2.2.
+    "synthcity": ["synthcity", "opacus==1.5.2"],
+}
 
 
 def _python(library: str) -> Path:

@@ -63,6 +63,35 @@ def test_weather_year_benchmark_prints_its_table(capsys):
     assert "The real year's own ratio" in out
 
 
+def test_ucr_anomaly_benchmark_prints_its_table(tmp_path, capsys):
+    import numpy as np
+    import pandas as pd
+
+    # files of the task's layout; the real ones come from the aeon wheel
+    rng = np.random.RandomState(0)
+    stem = "135_UCR_Anomaly_InternalBleeding16_"
+    for part, n in [("TRAIN", 300), ("TEST", 400)]:
+        value = np.sin(np.arange(n) / 5) + 0.1 * rng.standard_normal(n)
+        label = np.zeros(n, dtype=int)
+        if part == "TEST":
+            value[200:210] += 3.0
+            label[200:210] = 1
+        pd.DataFrame(
+            {"timestamp": np.arange(n), "value": value, "is_anomaly": label}
+        ).to_csv(tmp_path / f"{stem}{part}.csv", index=False)
+    _load("ucr_anomaly").main(
+        ["--data", str(tmp_path), "--models", "DenseVAE", "IsolationForest"]
+        + ["--max-epochs", "2", "--window-length", "24"]
+    )
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("| ")]
+    assert [row.split(" | ")[0] for row in rows[2:]] == [
+        "| DenseVAE",
+        "| IsolationForest",
+    ]
+    assert "anomaly at points 200-209 of 400" in out
+
+
 def test_recurrent_autoencoder_article_benchmark_prints_its_table(capsys):
     _load("recurrent_autoencoder_article").main(["--seeds", "0"])
     out = capsys.readouterr().out
