@@ -2,6 +2,7 @@ import os
 
 import pytest
 import torch
+from threadpoolctl import threadpool_limits
 
 from sk_tsgen import (
     VAEGAN,
@@ -13,10 +14,12 @@ from sk_tsgen import (
 )
 from sk_tsgen.datasets import make_sines
 
-# Under pytest-xdist each worker takes one core: two workers with two torch
-# threads each would fight over the two cores of a small machine.
+# Under pytest-xdist each worker takes one core: two workers with two threads
+# each, in torch or in numpy's BLAS (scipy's and scikit-learn's linear algebra,
+# the Gaussian mixtures), would fight over the two cores of a small machine.
 if os.environ.get("PYTEST_XDIST_WORKER"):
     torch.set_num_threads(1)
+    _BLAS_LIMITS = threadpool_limits(limits=1)
 
 # Every public generator, with a training budget that keeps tests fast.
 # New generators join this list and inherit every contract test.
@@ -87,13 +90,46 @@ def size_params(factory, latent_dim: int) -> dict:
     return {"latent_dim": latent_dim}
 
 
+# Fits shared by the tests that only read them: one per worker and generator
+# (a generator's contract and fault tests run on one worker, see below).
+_SHARED_FITS: dict = {}
+
+
+def _shared_fit(make_generator, sines, **params):
+    key = (make_generator.name, tuple(sorted(params.items())))
+    if key not in _SHARED_FITS:
+        _SHARED_FITS[key] = make_generator(**params).fit(sines[0])
+    return _SHARED_FITS[key]
+
+
+@pytest.fixture
+def default_fit(make_generator, sines):
+    """``make_generator().fit(sines[0])``, shared by the tests that only read it."""
+    return _shared_fit(make_generator, sines)
+
+
+@pytest.fixture
+def two_epoch_fit(make_generator, sines):
+    """``make_generator(max_epochs=2).fit(sines[0])``, shared by the tests that
+    only read it."""
+    return _shared_fit(make_generator, sines, max_epochs=2)
+
+
 @pytest.fixture(scope="session")
 def sines():
-    """Sines training and held-out sets, (n, 3 channels, 16 steps)."""
+    """Sines training and held-out sets, (n, 3 channels, 16 steps): enough for
+    the tests of layouts, state and errors."""
     return (
-        make_sines(300, n_timesteps=16, n_channels=3, random_state=0),
+        make_sines(160, n_timesteps=16, n_channels=3, random_state=0),
         make_sines(60, n_timesteps=16, n_channels=3, random_state=1),
     )
+
+
+@pytest.fixture(scope="session")
+def learning_sines():
+    """300 training sines (3 channels, 16 steps), for the tests that assert
+    what a generator learns in a few epochs."""
+    return make_sines(300, n_timesteps=16, n_channels=3, random_state=0)
 
 
 # The two GANs are the slowest generators to fit (a discriminator step beside
@@ -112,6 +148,19 @@ _SLOW_FOR_GANS = {
 }
 
 
+# TransformerGAN, the slowest of all, keeps in the fast layer only the contract
+# tests that read its one shared default fit, and its own tests that need no
+# conditional model trained for 40 epochs.
+#
+# Fault tests of behaviour that lives in the base alone (reading sktime's panel
+# formats) run in the fast layer on the two fastest generators, and on every
+# generator in the slow layer.
+_BASE_ONLY_FAULTS = {"test_sktime_panel_formats_are_read_as_series"}
+_FAST_BASE_GENERATORS = {"DenseVAE", "RecurrentAutoencoder"}
+
+# modules whose tests are run per generator (make_generator)
+_PER_GENERATOR_MODULES = {"test_contract.py", "test_faults.py"}
+
 # modules whose session fixtures fit models for several seconds
 _GROUPED_MODULES = {
     "test_anomaly.py",
@@ -127,16 +176,27 @@ _GROUPED_MODULES = {
 def pytest_collection_modifyitems(config, items):
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
-        # one worker runs a generator's contract tests, so the fits they share
-        # (default_fit, fitted) are made once
-        if item.path.name == "test_contract.py" and "make_generator" in params:
+        # one worker runs a generator's contract and fault tests, so the fits
+        # they share (default_fit, two_epoch_fit) are made once
+        if item.path.name in _PER_GENERATOR_MODULES and "make_generator" in params:
             item.add_marker(pytest.mark.xdist_group(params["make_generator"]))
         # and one worker runs each module whose fitted fixtures are costly
         if item.path.name in _GROUPED_MODULES:
             item.add_marker(pytest.mark.xdist_group(item.path.stem))
-        if (
-            item.path.name == "test_contract.py"
-            and params.get("make_generator") in _SLOW_GANS
-            and item.originalname in _SLOW_FOR_GANS
-        ):
+        if _in_slow_layer(item, params.get("make_generator")):
             item.add_marker(pytest.mark.slow)
+
+
+def _in_slow_layer(item, generator) -> bool:
+    """Whether a test joins the slow layer by the rules above."""
+    name = getattr(item, "originalname", item.name)
+    fixtures = getattr(item, "fixturenames", ())
+    if item.path.name == "test_contract.py" and generator in _SLOW_GANS:
+        return name in _SLOW_FOR_GANS or (
+            generator == "TransformerGAN" and "default_fit" not in fixtures
+        )
+    if item.path.name == "test_faults.py" and generator is not None:
+        return name in _BASE_ONLY_FAULTS and generator not in _FAST_BASE_GENERATORS
+    if item.path.name == "test_transformer_gan.py":
+        return "conditional" in fixtures
+    return False

@@ -30,18 +30,6 @@ def _assert_same_outputs(a, b):
         assert_array_equal(np.asarray(a[key]), np.asarray(b[key]), err_msg=key)
 
 
-_DEFAULT_FITS = {}
-
-
-@pytest.fixture
-def default_fit(make_generator, sines):
-    """``make_generator().fit(sines[0])``, fitted once per worker and generator
-    and shared by the tests that only read it."""
-    if make_generator.name not in _DEFAULT_FITS:
-        _DEFAULT_FITS[make_generator.name] = make_generator().fit(sines[0])
-    return _DEFAULT_FITS[make_generator.name]
-
-
 # ---------------------------------------------------------------- layouts, units
 def test_3d_in_3d_out(default_fit, sines):
     X, X_test = sines
@@ -76,8 +64,8 @@ def test_dataframe_in_dataframe_out(make_generator, sines):
     assert isinstance(out, pd.DataFrame) and list(out.columns) == list(range(16))
 
 
-def test_raw_units_in_raw_units_out(make_generator, sines):
-    X = 100.0 + 10.0 * sines[0]
+def test_raw_units_in_raw_units_out(make_generator, learning_sines):
+    X = 100.0 + 10.0 * learning_sines
     est = make_generator(max_epochs=40).fit(X)
     synth = est.sample(300, random_state=0)
     assert abs(synth.mean() - X.mean()) < 0.5
@@ -102,12 +90,13 @@ def test_output_dtype_follows_input(make_generator, sines):
 
 
 # ------------------------------------------------------------------ training
-def test_history_records_train_and_valid_loss(make_generator, sines):
-    est = make_generator(max_epochs=8, validation_fraction=0.2).fit(sines[0])
+def test_history_records_train_and_valid_loss(make_generator, learning_sines):
+    X = learning_sines
+    est = make_generator(max_epochs=8, validation_fraction=0.2).fit(X)
     train, valid = est.history_[:, "train_loss"], est.history_[:, "valid_loss"]
     assert len(train) == len(valid) == 8
     assert train[-1] < train[0]
-    assert "valid_loss" not in make_generator(max_epochs=2).fit(sines[0]).history_[-1]
+    assert "valid_loss" not in make_generator(max_epochs=2).fit(X).history_[-1]
 
 
 def test_callbacks_are_used_and_left_untouched(make_generator, sines):
@@ -198,12 +187,14 @@ def test_in_a_pipeline_before_a_classifier(make_generator):
 
 
 @pytest.mark.slow
-def test_grid_search_without_scorer_prefers_enough_latent_dims(make_generator, sines):
+def test_grid_search_without_scorer_prefers_enough_latent_dims(
+    make_generator, learning_sines
+):
     """Sines have 2 degrees of freedom per channel: 6 here; 1 latent dim is too few."""
     if make_generator.name == "DiffusionGenerator":
         pytest.skip("no latent_dim: tests/test_diffusion.py grid-searches its width")
     search = GridSearchCV(make_generator(max_epochs=30), {"latent_dim": [1, 8]}, cv=2)
-    search.fit(sines[0])
+    search.fit(learning_sines)
     scores = search.cv_results_["mean_test_score"]
     assert np.all(np.isfinite(scores))
     assert search.best_params_ == {"latent_dim": 8}
@@ -229,18 +220,6 @@ def test_auto_contamination_is_the_lower_tukey_fence(default_fit, sines):
 
 
 # --------------------------------------------------------------- bad input
-_FITTED = {}
-
-
-@pytest.fixture
-def fitted(request, make_generator, sines):
-    """A fitted generator shared by the tests that only read it (one fit each)."""
-    name = request.node.callspec.params["make_generator"]
-    if name not in _FITTED:
-        _FITTED[name] = make_generator(max_epochs=2).fit(sines[0])
-    return _FITTED[name]
-
-
 @pytest.mark.parametrize(
     "bad, message",
     [
@@ -275,9 +254,11 @@ def fitted(request, make_generator, sines):
 @pytest.mark.parametrize(
     "method", ["transform", "score_samples", "decision_function", "predict", "score"]
 )
-def test_bad_input_after_fit_names_the_problem(fitted, sines, bad, message, method):
+def test_bad_input_after_fit_names_the_problem(
+    two_epoch_fit, sines, bad, message, method
+):
     with pytest.raises(ValueError, match=message):
-        getattr(fitted, method)(bad(sines[1]))
+        getattr(two_epoch_fit, method)(bad(sines[1]))
 
 
 @pytest.mark.parametrize(
@@ -326,17 +307,18 @@ def test_unfitted_methods_raise_not_fitted(make_generator, sines):
             call()
 
 
-def test_bad_latent_codes_and_sample_arguments(fitted):
+def test_bad_latent_codes_and_sample_arguments(two_epoch_fit):
     with pytest.raises(ValueError, match="Z has 3 components, but .* is expecting"):
-        fitted.inverse_transform(np.zeros((2, 3)))
+        two_epoch_fit.inverse_transform(np.zeros((2, 3)))
+    codes = np.full((2, two_epoch_fit.n_components_), np.nan)
     with pytest.raises(ValueError, match="NaN"):
-        fitted.inverse_transform(np.full((2, fitted.n_components_), np.nan))
+        two_epoch_fit.inverse_transform(codes)
     with pytest.raises(ValueError, match="n_samples must be at least 1"):
-        fitted.sample(0)
+        two_epoch_fit.sample(0)
     with pytest.raises(TypeError, match="n_samples must be an int"):
-        fitted.sample(2.5)
+        two_epoch_fit.sample(2.5)
     with pytest.raises(ValueError, match="unconditional"):
-        fitted.sample(2, y=[1, 2])
+        two_epoch_fit.sample(2, y=[1, 2])
 
 
 def test_bad_parameters_name_the_problem(make_generator, sines):

@@ -130,8 +130,8 @@ def test_huge_but_representable_values_give_finite_outputs(make_generator, sines
         assert np.isfinite(out).all(), name
 
 
-def test_an_absurd_value_scores_very_low_and_is_anomalous(make_generator, sines):
-    est = make_generator(max_epochs=2).fit(sines[0])
+def test_an_absurd_value_scores_very_low_and_is_anomalous(two_epoch_fit, sines):
+    est = two_epoch_fit
     X = sines[1].copy()
     X[0, 0, 3] = 1e30
     scores = est.score_samples(X)
@@ -141,8 +141,8 @@ def test_an_absurd_value_scores_very_low_and_is_anomalous(make_generator, sines)
     assert np.isfinite(est.transform(X)).all()
 
 
-def test_absurd_codes_decode_to_finite_series(make_generator, sines):
-    est = make_generator(max_epochs=2).fit(sines[0])
+def test_absurd_codes_decode_to_finite_series(two_epoch_fit, sines):
+    est = two_epoch_fit
     Z = est.transform(sines[1][:4])
     Z[0] = 1e30
     Z[1] = -3e38
@@ -186,8 +186,8 @@ def test_unavailable_devices_are_named(device, small_sines):
 
 
 # -------------------------------------------------------------------- threads
-def test_concurrent_calls_equal_sequential_ones(make_generator, sines):
-    est = make_generator(max_epochs=2).fit(sines[0])
+def test_concurrent_calls_equal_sequential_ones(two_epoch_fit, sines):
+    est = two_epoch_fit
     X = sines[1]
     expected = _outputs(est, X)
     results, errors = [], []
