@@ -79,15 +79,26 @@ def _synthcity(plugin, windows, n_samples, epochs, seed):
     sample_s = time.perf_counter() - start
     # one frame per series; unpack(as_numpy=True, pad=True) miscounts the
     # columns of generated data ("could not broadcast input array from shape
-    # (24,6) into shape (24,5)" on the stocks windows), so read the frames
-    _, temporal_out, _, _ = synth.unpack()
-    values = np.stack(
-        [
-            np.asarray(frame[columns], dtype=np.float64)[:n_timesteps]
-            for frame in temporal_out
-        ]
-    )
-    return values.transpose(0, 2, 1), fit_s, sample_s
+    # (24,6) into shape (24,5)" on the stocks windows), so read the frames.
+    # synthcity's sequence models also generate each series' length and
+    # observation times: order each series by its times, and keep those of
+    # the training windows' length (how many were dropped is reported).
+    _, temporal_out, times_out, _ = synth.unpack()
+    kept, lengths = [], []
+    for frame, when in zip(temporal_out, times_out, strict=True):
+        order = np.argsort(np.asarray(when, dtype=np.float64), kind="stable")
+        values = np.asarray(frame[columns], dtype=np.float64)[order]
+        lengths.append(len(values))
+        if len(values) == n_timesteps:
+            kept.append(values)
+    if not kept:
+        seen = ", ".join(str(k) for k in sorted(set(lengths)))
+        raise ValueError(
+            f"{plugin} generated no series of {n_timesteps} steps (lengths seen: "
+            f"{seen})"
+        )
+    note = f"{len(kept)} of {len(lengths)} generated series have {n_timesteps} steps"
+    return np.stack(kept).transpose(0, 2, 1), fit_s, sample_s, note
 
 
 def main(argv=None):
@@ -107,11 +118,12 @@ def main(argv=None):
             synth, fit_s, sample_s = _sdv_par(
                 windows, n_samples, args.epochs, args.seed
             )
+            note = ""
         else:
-            synth, fit_s, sample_s = _synthcity(
+            synth, fit_s, sample_s, note = _synthcity(
                 args.model, windows, n_samples, args.epochs, args.seed
             )
-        np.savez(args.outputs, synth=synth, fit_s=fit_s, sample_s=sample_s)
+        np.savez(args.outputs, synth=synth, fit_s=fit_s, sample_s=sample_s, note=note)
     except Exception as exc:  # the exact error is the result
         np.savez(
             args.outputs,

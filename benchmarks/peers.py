@@ -134,6 +134,8 @@ def run(args) -> dict:
         scores.update(
             fit_s=float(out["fit_s"]), sample_s=float(out["sample_s"]), wall_s=wall
         )
+        if "note" in out and str(out["note"]):
+            scores["note"] = str(out["note"])
         print(f"  {name} run {run_index}: {scores}")
         per_run.append(scores)
     path = HERE / "results" / f"{stem}.json"

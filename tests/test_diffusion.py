@@ -178,8 +178,8 @@ def test_save_and_load_give_the_same_model(fitted, sines, tmp_path):
 
 
 @pytest.mark.slow
-def test_grid_search_without_scorer_prefers_the_wider_denoiser(sines):
+def test_grid_search_without_scorer_prefers_the_wider_denoiser(learning_sines):
     search = GridSearchCV(_small(max_epochs=30), {"width": [2, 32]}, cv=2)
-    search.fit(sines[0])
+    search.fit(learning_sines)
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
     assert search.best_params_ == {"width": 32}
