@@ -30,9 +30,10 @@ SETTINGS = {
         "sample_from": "prior",
     },
     "AR(1)-linked steps, prior": {"sample_from": "prior"},
-    # samples' codes from a seasonal VAR(1) process fitted to the codes (a
-    # diagonal AR(1) until 2026-12-03)
-    "AR(1)-linked steps, fitted codes (default)": {},
+    # samples' codes from a seasonal VAR(1) process fitted to the codes; until
+    # 2026-12-03 a diagonal AR(1), the setting "AR(1)-linked steps, fitted codes
+    # (default)" of the tables measured before then
+    "VAR(1)-linked steps, fitted codes (default)": {},
 }
 
 
