@@ -33,6 +33,23 @@ def test_fidelity_benchmark_quick_run(tmp_path, capsys):
         assert f"| {name} |" in table
 
 
+def test_fidelity_benchmark_on_spread_weeks_of_weather(tmp_path, capsys):
+    pytest.importorskip("pvlib")
+    fidelity = _load("fidelity")
+    results = tmp_path / "fidelity_weather-long.json"
+    fidelity.main(
+        ["--dataset", "weather-long", "--window-step", "24", "--quick", "--runs", "1"]
+        + ["--models", "Real data (alternate blocks)", "PCA (10) + Gaussian"]
+        + ["--results", str(results)]
+    )
+    saved = json.loads(results.read_text())
+    # the 8593 weeks starting at every hour, one in 24 kept: 359 spread over the year
+    assert saved["setup"]["n_series"] == 359
+    assert saved["setup"]["window_step"] == 24
+    assert set(saved["rows"]) == {"Real data (alternate blocks)", "PCA (10) + Gaussian"}
+    assert "weather-long 359 x 19 x 168" in capsys.readouterr().out
+
+
 def test_sampling_speed_benchmark_prints_its_table(capsys):
     import pytest
 
