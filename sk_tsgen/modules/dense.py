@@ -26,6 +26,8 @@ class MLPEncoder(nn.Module):
         Widths of the ReLU layers.
     latent_dim : int
         Size of the latent code.
+    condition_dim : int
+        Length of the encoded condition read beside the series (0: none).
 
     Examples
     --------
@@ -42,15 +44,21 @@ class MLPEncoder(nn.Module):
         n_timesteps: int,
         hidden_layer_sizes: Sequence[int],
         latent_dim: int,
+        condition_dim: int = 0,
     ):
         super().__init__()
-        n_in = n_channels * n_timesteps
-        self.body = nn.Sequential(nn.Flatten(), *_mlp([n_in, *hidden_layer_sizes]))
+        n_in = n_channels * n_timesteps + condition_dim
+        # the leading Identity keeps the layers' names of files saved before
+        # conditions (where it was a Flatten)
+        self.body = nn.Sequential(nn.Identity(), *_mlp([n_in, *hidden_layer_sizes]))
         width = hidden_layer_sizes[-1] if hidden_layer_sizes else n_in
         self.head = nn.Linear(width, 2 * latent_dim)
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        mean, log_var = self.head(self.body(x)).chunk(2, dim=-1)
+    def forward(
+        self, x: torch.Tensor, c: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        h = x.flatten(1) if c is None else torch.cat([x.flatten(1), c], 1)
+        mean, log_var = self.head(self.body(h)).chunk(2, dim=-1)
         return mean, log_var
 
 
@@ -74,13 +82,15 @@ class MLPDecoder(nn.Module):
         n_timesteps: int,
         hidden_layer_sizes: Sequence[int],
         latent_dim: int,
+        condition_dim: int = 0,
     ):
         super().__init__()
-        sizes = [latent_dim, *reversed(hidden_layer_sizes)]
+        sizes = [latent_dim + condition_dim, *reversed(hidden_layer_sizes)]
         self.body = nn.Sequential(
             *_mlp(sizes), nn.Linear(sizes[-1], n_channels * n_timesteps)
         )
         self.out_shape = (n_channels, n_timesteps)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.body(z).view(-1, *self.out_shape)
+    def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+        h = z if c is None else torch.cat([z, c], 1)
+        return self.body(h).view(-1, *self.out_shape)

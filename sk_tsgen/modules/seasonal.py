@@ -117,8 +117,10 @@ class ConvGaussianVAE(GaussianVAE):
             nn.Parameter(torch.zeros(latent_dim)) if autoregressive else None
         )
 
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.encoder(pad_to_period(x, self.period))
+    def encode(
+        self, x: torch.Tensor, c: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        return super().encode(pad_to_period(x, self.period), c)
 
     def correlation(self) -> torch.Tensor | None:
         """``rho`` of every latent dimension, or None for independent steps."""

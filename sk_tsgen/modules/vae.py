@@ -60,6 +60,13 @@ class GaussianVAE(nn.Module):
         series that the decoder reproduces exactly.
     momentum : float
         Weight of the old value in the running average of the noise variance.
+    condition_dim : int
+        Length of an encoded condition (see :class:`sk_tsgen.conditions.Conditions`),
+        which the encoder and the decoder read beside their inputs; 0 for an
+        unconditional VAE. A missing condition is a vector of zeros.
+    condition_dropout : float
+        Fraction of the training series whose condition is dropped (set to
+        zeros) in each step, so that the model also learns series without one.
 
     Examples
     --------
@@ -80,6 +87,8 @@ class GaussianVAE(nn.Module):
         n_channels: int,
         min_log_sigma: float = -7.0,
         momentum: float = 0.9,
+        condition_dim: int = 0,
+        condition_dropout: float = 0.0,
     ):
         super().__init__()
         self.encoder = encoder
@@ -87,12 +96,32 @@ class GaussianVAE(nn.Module):
         self.register_buffer("log_sigma", torch.zeros(n_channels))
         self.min_log_sigma = min_log_sigma
         self.momentum = momentum
+        self.condition_dim = condition_dim
+        self.condition_dropout = condition_dropout
 
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.encoder(x)
+    def _condition(self, c: torch.Tensor | None, n: int, like: torch.Tensor):
+        """``c``, or "no condition" (zeros) where none is given."""
+        if c is None:
+            return like.new_zeros((n, self.condition_dim))
+        return c
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z)
+    def encode(
+        self, x: torch.Tensor, c: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        if not self.condition_dim:
+            return self.encoder(x)
+        return self.encoder(x, self._condition(c, len(x), x))
+
+    def decode(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+        if not self.condition_dim:
+            return self.decoder(z)
+        return self.decoder(z, self._condition(c, len(z), z))
+
+    def _drop_conditions(self, c: torch.Tensor | None) -> torch.Tensor | None:
+        if c is None or not self.training or not self.condition_dropout:
+            return c
+        keep = torch.rand(len(c), 1, device=c.device) >= self.condition_dropout
+        return c * keep
 
     def noise_scale(self) -> torch.Tensor:
         """Observation noise standard deviation per channel, shape ``(channels,)``."""
@@ -139,20 +168,29 @@ class GaussianVAE(nn.Module):
         """
         return self.kl_divergence(mean, log_var)
 
-    def forward(self, x: torch.Tensor, **context) -> dict[str, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor, c: torch.Tensor | None = None, **context
+    ) -> dict[str, torch.Tensor]:
         """One reparameterised draw: per-series log-likelihood and KL term."""
-        mean, log_var = self.encode(x)
+        c = self._drop_conditions(c)
+        mean, log_var = self.encode(x, c)
         z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
         # a decoder may produce more steps than x holds (padding); the
         # likelihood covers the observed steps only
-        x_mean = self.decode(z)[..., : x.shape[-1]]
+        x_mean = self.decode(z, c)[..., : x.shape[-1]]
         log_sigma = self._fit_noise(x, x_mean) if self.training else None
         return {
             "log_likelihood": self.log_likelihood(x, x_mean, log_sigma),
             "kl": self.prior_kl(mean, log_var, **context),
         }
 
-    def elbo(self, x: torch.Tensor, eps: torch.Tensor, **context) -> torch.Tensor:
+    def elbo(
+        self,
+        x: torch.Tensor,
+        eps: torch.Tensor,
+        c: torch.Tensor | None = None,
+        **context,
+    ) -> torch.Tensor:
         """Monte Carlo ELBO of each series.
 
         Parameters
@@ -161,6 +199,8 @@ class GaussianVAE(nn.Module):
         eps : Tensor of shape (n_draws, *latent_shape)
             Standard normal draws shared by all series, so a series' score does
             not depend on which other series are in the batch.
+        c : Tensor of shape (n, condition_dim) or None
+            Encoded conditions; None scores without them.
         **context : Tensor
             Per-series inputs of the prior, if it has any.
 
@@ -168,10 +208,12 @@ class GaussianVAE(nn.Module):
         -------
         Tensor of shape (n,)
         """
-        mean, log_var = self.encode(x)
+        mean, log_var = self.encode(x, c)
         n, n_draws = x.shape[0], eps.shape[0]
         z = mean.unsqueeze(0) + torch.exp(0.5 * log_var).unsqueeze(0) * eps.unsqueeze(1)
-        x_mean = self.decode(z.reshape(n_draws * n, *mean.shape[1:]))
+        if c is not None and self.condition_dim:
+            c = c.repeat(n_draws, 1)
+        x_mean = self.decode(z.reshape(n_draws * n, *mean.shape[1:]), c)
         x_mean = x_mean[..., : x.shape[-1]].reshape(n_draws, *x.shape)
         log_lik = self.log_likelihood(x, x_mean).mean(0)
         return log_lik - self.prior_kl(mean, log_var, **context)
