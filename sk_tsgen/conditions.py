@@ -25,10 +25,6 @@ from sklearn.utils.multiclass import type_of_target
 
 __all__ = ["Conditions"]
 
-# how far outside the training range (in training spreads) a covariate may be
-# before a warning
-_RANGE_SLACK = 0.0
-
 
 class Conditions:
     """The encoding of the conditions ``y`` that a generator was fitted with.
@@ -87,9 +83,8 @@ class Conditions:
                     raw, return_inverse=True, return_counts=True
                 )
                 self.frequencies_ = counts / counts.sum()
-                self._train_index = index.astype(np.int64)
                 self.dim_ = len(self.classes_) + 1
-                return self._encode_labels(self._train_index)
+                return self._encode_labels(index)
             frame = pd.DataFrame({0: raw})
             self._frame_input = False
         else:
@@ -109,11 +104,9 @@ class Conditions:
                 "y contains NaN or infinity in a numeric covariate; every series "
                 "needs its covariates."
             )
-        self.mean_ = values.mean(0) if len(values) else np.zeros(0)
-        self.scale_ = values.std(0) if len(values) else np.zeros(0)
+        self.mean_, self.scale_ = values.mean(0), values.std(0)
         self.scale_[self.scale_ < 1e-12] = 1.0
-        self.min_ = values.min(0) if len(values) else np.zeros(0)
-        self.max_ = values.max(0) if len(values) else np.zeros(0)
+        self.min_, self.max_ = values.min(0), values.max(0)
         self.categories_ = []
         codes = []
         for i, col in enumerate(self.columns_):
@@ -195,9 +188,7 @@ class Conditions:
             ) from None
         if not np.isfinite(values).all():
             raise ValueError("y contains NaN or infinity in a numeric covariate.")
-        outside = (values < self.min_ - _RANGE_SLACK * self.scale_) | (
-            values > self.max_ + _RANGE_SLACK * self.scale_
-        )
+        outside = (values < self.min_) | (values > self.max_)
         if outside.any():
             cols = [numeric_names[j] for j in np.flatnonzero(outside.any(0))]
             warnings.warn(
