@@ -22,6 +22,12 @@ The module of a generator provides:
 time of year of every latent step); a model that needs them supplies them from
 :meth:`BaseGenerator._check_input`, and they travel with ``x`` through
 training, batching and scoring as entries of one dict of arrays.
+
+A conditional model (``_conditional = True``) learns the conditions ``y`` of
+``fit(X, y)`` here, once for every family, with
+:class:`~sk_tsgen.conditions.Conditions`: the encoded condition of every series
+travels as the context entry ``c``, which ``encode``, ``decode``, ``forward``
+and ``elbo`` take as a keyword (absent: no condition).
 """
 
 from __future__ import annotations
@@ -67,6 +73,7 @@ from ._validation import (
     check_series,
     restore_layout,
 )
+from .conditions import Conditions
 
 _MAX_SEED = np.iinfo(np.int32).max
 # Training codes the latent mixture is fitted on, at most: EM on more costs seconds
@@ -91,6 +98,9 @@ _MIN_GRADIENT_STEPS = 100
 # batches of at least _MIN_AUTO_BATCH series
 _MIN_AUTO_STEPS = 4
 _MIN_AUTO_BATCH = 8
+# Share of the training series whose condition a conditional model drops
+# (sets to "none") in every step, so that it also learns p(x) unconditioned
+CONDITION_DROPOUT = 0.1
 
 
 def resolve_device(device) -> torch.device:
@@ -240,6 +250,9 @@ class BaseGenerator(
     _auto_epoch_range: tuple[int, int] = (1, 1000)
     # Rows per forward pass at inference; training uses ``batch_size``.
     _inference_batch_size = 1024
+    # Whether ``fit(X, y)`` learns the conditions ``y`` (an unconditional
+    # model ignores y in fit and in scores, and refuses it in sample).
+    _conditional = False
 
     # ------------------------------------------------------------------ hooks
     def _build_module(self) -> torch.nn.Module:  # pragma: no cover - abstract
@@ -258,14 +271,69 @@ class BaseGenerator(
         """Validate ``X`` (and ``y`` where the model uses it).
 
         Returns the series as ``(n, channels, timesteps)`` floats and a dict of
-        per-series context arrays for the module (empty here; ``context=False``
-        asks for none, as encoding needs none).
+        per-series context arrays for the module: the encoded conditions ``c``
+        of a conditional model given ``y``, nothing otherwise
+        (``context=False`` asks for none, as encoding needs none).
         """
-        return check_series(self, X, reset=reset), {}
+        X3 = check_series(self, X, reset=reset)
+        return X3, self._check_conditions(y, len(X3), reset=reset, context=context)
+
+    def _check_conditions(
+        self, y, n_series: int, *, reset: bool = False, context: bool = True
+    ) -> dict:
+        """``{"c": encoded conditions}`` of ``y`` for a conditional model.
+
+        With ``reset`` the encoding is learned (``conditions_``, None without
+        ``y``); otherwise ``y`` is encoded as in fit, one condition for every
+        series or one per series, and None means "no condition".
+        """
+        if not self._conditional:
+            return {}
+        if reset:
+            self.conditions_ = None if y is None else Conditions()
+            if y is None:
+                return {}
+            encoded = self.conditions_.fit(y)
+            if len(encoded) != n_series:
+                raise ValueError(
+                    f"y holds {len(encoded)} conditions for {n_series} series; "
+                    "fit needs one condition per series."
+                )
+            return {"c": encoded}
+        if y is None or self.conditions_ is None or not context:
+            return {}
+        return {"c": self.conditions_.encode(y, n_series)}
+
+    def _sample_conditions(self, n_samples: int, y, rng, return_y: bool):
+        """The conditions of ``n_samples`` new series: ``(y, encoded)``.
+
+        ``y`` gives one condition for all or one per series; None draws them
+        at their training frequencies. ``(None, None)`` for a model fitted
+        without conditions, which refuses ``y`` and ``return_y``.
+        """
+        conditions = getattr(self, "conditions_", None)
+        if conditions is None:
+            name = type(self).__name__
+            how = "fit with y" if self._conditional else "use a conditional model"
+            if y is not None:
+                raise ValueError(
+                    f"{name} was fitted without conditions, so it is "
+                    f"unconditional; call sample without y, or {how}."
+                )
+            if return_y:
+                raise ValueError(
+                    f"return_y=True needs a model fitted with conditions; {name} "
+                    f"was fitted without y ({how})."
+                )
+            return None, None
+        if y is None:
+            return conditions.draw(n_samples, rng)
+        encoded = conditions.encode(y, n_samples, "samples")
+        return (conditions.raw(y, n_samples) if return_y else None), encoded
 
     # -------------------------------------------------------------- training
-    def fit(self, X: ArrayLike, y: None = None) -> BaseGenerator:
-        """Learn the distribution of the series in ``X``.
+    def fit(self, X: ArrayLike, y: ArrayLike | None = None) -> BaseGenerator:
+        """Learn the distribution of the series in ``X`` (given ``y``).
 
         Parameters
         ----------
@@ -273,8 +341,16 @@ class BaseGenerator(
                 (n_series, n_channels, n_timesteps), or DataFrame
             Training series in raw units; a 2-D input (array or DataFrame with
             one column per timestep) holds univariate series.
-        y : None
-            Ignored by unconditional models; present for API consistency.
+        y : array-like of shape (n_series,) or (n_series, n_covariates), \
+                DataFrame, or None, default=None
+            One condition per series, for a conditional model: class labels
+            (ints, strings or booleans), or static covariates (numeric
+            columns are standardised, the others one-hot encoded; see
+            :class:`~sk_tsgen.conditions.Conditions`). The model then learns
+            ``p(x | y)``, and also ``p(x)`` for series whose condition is not
+            given (a share of the training conditions is dropped in every
+            step). None fits an unconditional model. Ignored by models that
+            take no conditions.
 
         Returns
         -------
@@ -339,7 +415,8 @@ class BaseGenerator(
         ``train`` holds the (scaled) training series, ``data`` those and the
         validation series.
         """
-        codes = self._infer(lambda b: self.net_.module_.encode(b["x"])[0], train)
+        module = self.net_.module_
+        codes = self._infer(lambda b: module.encode(b["x"], **self._c(b))[0], train)
         if not np.isfinite(codes).all():
             raise TrainingDivergedError(
                 f"{type(self).__name__}'s training diverged: the codes of the "
@@ -351,7 +428,7 @@ class BaseGenerator(
         self._latent_dim = self.latent_dim
         self.n_components_ = int(np.prod(self._latent_shape))
         self.latent_density_ = self._fit_latent_density(codes, train, rng)
-        self._set_offset(self._training_scores(data))
+        self._set_offsets(data)
         self._check_fit(_take(data, slice(0, _MAX_MIXTURE_CODES)))
 
     def _check_fit(self, data: dict) -> None:
@@ -359,7 +436,11 @@ class BaseGenerator(
         little of a channel's spread: the model then explains that channel as
         noise, and its samples are far narrower than the data."""
         module = self.net_.module_
-        recon = self._infer(lambda b: module.decode(module.encode(b["x"])[0]), data)
+
+        def reconstruct(b):
+            return module.decode(module.encode(b["x"], **self._c(b))[0], **self._c(b))
+
+        recon = self._infer(reconstruct, data)
         x = data["x"]
         spread = x.std(axis=(0, 2))
         kept = recon[..., : x.shape[-1]].std(axis=(0, 2)) / np.maximum(spread, 1e-12)
@@ -508,10 +589,35 @@ class BaseGenerator(
         """
         if self.sample_from == "prior":
             return None
+        if self._conditional and "c" in data:
+            # a mixture on the codes and the conditions together, which
+            # sample conditions on the conditions it is given: the codes of
+            # a series carry what its condition says too, so codes drawn
+            # regardless of the condition would decode to series of any
+            codes = np.hstack([codes.reshape(len(codes), -1), data["c"][:, :-1]])
         return fit_code_mixture(codes, self.n_mixture_components, rng)
 
     def _set_offset(self, train_scores: np.ndarray) -> None:
         self.offset_ = offset_from_scores(train_scores, self.contamination)
+
+    def _set_offsets(self, data: dict) -> None:
+        """``offset_`` from the training scores (conditional ones for a model
+        fitted with conditions), and for such a model the threshold of series
+        scored without their conditions, from the same series scored so."""
+        self._set_offset(self._training_scores(data))
+        self._unconditioned_offset = None
+        if self._conditional and "c" in data:
+            unconditioned = {k: v for k, v in data.items() if k != "c"}
+            self._unconditioned_offset = offset_from_scores(
+                self._training_scores(unconditioned), self.contamination
+            )
+
+    def _offset_for(self, y) -> float:
+        """The threshold for series scored with conditions ``y`` (or none)."""
+        unconditioned = getattr(self, "_unconditioned_offset", None)
+        if y is None and unconditioned is not None:
+            return unconditioned
+        return self.offset_
 
     @property
     def history_(self) -> History:
@@ -519,6 +625,17 @@ class BaseGenerator(
         with ``validation_fraction > 0``, ``valid_loss``."""
         check_is_fitted(self)
         return self.net_.history
+
+    def _c(self, batch: dict) -> dict:
+        """The encoded conditions of a batch as keyword arguments of the
+        module's ``encode`` and ``decode``: ``{"c": ...}``, or none."""
+        return {"c": batch["c"]} if self._conditional and "c" in batch else {}
+
+    @property
+    def _condition_dim(self) -> int:
+        """Length of an encoded condition (0 for a model fitted without)."""
+        conditions = getattr(self, "conditions_", None)
+        return 0 if conditions is None else conditions.dim_
 
     @property
     def _n_features_out(self):
@@ -583,26 +700,27 @@ class BaseGenerator(
         elbo = self._infer(lambda b: self.net_.module_.elbo(eps=eps, **b), data)
         return elbo.astype(np.float64) + self._log_jacobian(n_timesteps)
 
-    def _decode(self, Z: np.ndarray, rng=None):
-        """Series from latent codes; ``sample`` passes its random state as
-        ``rng``, for models whose decoding draws noise."""
+    def _decode(self, Z: np.ndarray, rng=None, c: np.ndarray | None = None):
+        """Series from latent codes, given encoded conditions ``c`` (None: no
+        condition); ``sample`` passes its random state as ``rng``, for models
+        whose decoding draws noise."""
         Z = clip_codes(Z).reshape(-1, *self._latent_shape)
-        return self._unscale(self._infer(self.net_.module_.decode, Z))
+        module = self.net_.module_
+        data = {"x": Z} if c is None else {"x": Z, "c": c}
+        decoded = self._infer(lambda b: module.decode(b["x"], **self._c(b)), data)
+        return self._unscale(decoded)
 
-    def _draw_latent(self, n_samples: int, y, rng) -> np.ndarray:
-        if y is not None:
-            raise ValueError(
-                f"{type(self).__name__} is unconditional; call sample without y."
-            )
+    def _draw_latent(self, n_samples: int, c, rng) -> np.ndarray:
+        """Latent codes of ``n_samples`` new series with encoded conditions
+        ``c`` (None: unconditional)."""
         mixture = self.latent_density_
         if mixture is None:
             return rng.standard_normal((n_samples, *self._latent_shape))
-        component = rng.choice(
-            len(mixture.weights_), size=n_samples, p=mixture.weights_
-        )
-        chol = np.linalg.cholesky(mixture.covariances_)[component]
-        eps = rng.standard_normal((n_samples, self.n_components_, 1))
-        Z = mixture.means_[component] + (chol @ eps)[..., 0]
+        if mixture.means_.shape[1] > self.n_components_:
+            # fitted on codes and conditions together (the "given" flag left out)
+            Z = draw_given(mixture, c[:, :-1], rng)
+        else:
+            Z = draw_given(mixture, np.zeros((n_samples, 0)), rng)
         return Z.reshape(n_samples, *self._latent_shape)
 
     # ---------------------------------------------------------- public API
@@ -653,30 +771,45 @@ class BaseGenerator(
         *,
         y: ArrayLike | None = None,
         random_state: RandomStateLike = None,
-    ) -> np.ndarray | pd.DataFrame:
-        """Generate new series.
+        return_y: bool = False,
+    ):
+        """Generate new series, for given conditions or at the training ones.
 
         Parameters
         ----------
         n_samples : int, default=1
             Number of series to generate.
-        y : None
-            Conditions; only for conditional models.
+        y : condition, array-like of shape (n_samples,) or (n_samples, \
+                n_covariates), DataFrame, or None, default=None
+            For a model fitted with conditions: one condition for every
+            series (a label such as ``"January"``, or one row of covariates),
+            or one per series. None draws them at their frequencies in the
+            training data (covariates as whole training rows). A model fitted
+            without conditions refuses ``y``.
         random_state : int, RandomState instance or None, default=None
-            Seed of the latent draws. An int gives the same series on every
-            call, without touching the global numpy or torch random state.
+            Seed of the conditions and latent draws. An int gives the same
+            series on every call, without touching the global numpy or torch
+            random state.
+        return_y : bool, default=False
+            Whether to also return the condition of every series (only for a
+            model fitted with conditions).
 
         Returns
         -------
         X : ndarray or DataFrame
             ``n_samples`` series in the layout and units of the training data.
+        y : ndarray or DataFrame
+            Their conditions, in the layout of ``fit``'s ``y``; only with
+            ``return_y=True``.
         """
         check_is_fitted(self)
         n_samples = check_n_samples(n_samples)
         rng = check_random_state(random_state)
-        Z = self._draw_latent(n_samples, y, rng)
-        X3 = self._decode(Z, rng).astype(self._output_dtype, copy=False)
-        return restore_layout(self, X3)
+        y_out, c = self._sample_conditions(n_samples, y, rng, return_y)
+        Z = self._draw_latent(n_samples, c, rng)
+        X3 = self._decode(Z, rng, c).astype(self._output_dtype, copy=False)
+        X = restore_layout(self, X3)
+        return (X, y_out) if return_y else X
 
     def score_samples(self, X: ArrayLike, y: ArrayLike | None = None) -> np.ndarray:
         """Log-density bound of each series (higher = more normal).
@@ -690,10 +823,12 @@ class BaseGenerator(
         X : array-like of shape (n_series, n_timesteps) or \
                 (n_series, n_channels, n_timesteps), or DataFrame
             Series to score.
-        y : array-like of shape (n_series,) or None, default=None
-            What the model was fitted with beside the series, where it uses
-            it (the start timestamps of a seasonal :class:`ConvVAE`); ignored
-            by unconditional models.
+        y : array-like of shape (n_series,) or (n_series, n_covariates), \
+                DataFrame, or None, default=None
+            The conditions of the series, for a model fitted with them (one
+            for all, or one per series): the score is then a bound on the
+            conditional density ``log p(x | y)``. None scores ``log p(x)``,
+            with no condition given. Ignored by unconditional models.
 
         Returns
         -------
@@ -720,7 +855,12 @@ class BaseGenerator(
         return float(np.mean(self.score_samples(X, y)))
 
     def decision_function(self, X: ArrayLike, y: ArrayLike | None = None) -> np.ndarray:
-        """``score_samples(X) - offset_``: negative for anomalous series.
+        """``score_samples(X, y) - offset_``: negative for anomalous series.
+
+        A model fitted with conditions sets ``offset_`` from the conditional
+        scores of its training series; series scored without conditions
+        (``y=None``) are held against a threshold set the same way from the
+        training series scored without theirs.
 
         Parameters
         ----------
@@ -733,7 +873,7 @@ class BaseGenerator(
         -------
         scores : ndarray of shape (n_series,)
         """
-        return self.score_samples(X, y) - self.offset_
+        return self.score_samples(X, y) - self._offset_for(y)
 
     def predict(self, X: ArrayLike, y: ArrayLike | None = None) -> np.ndarray:
         """Label each series +1 (normal) or -1 (anomalous), as ``IsolationForest``.
@@ -963,6 +1103,72 @@ def fit_code_mixture(
         random_state=rng.randint(_MAX_SEED),
     )
     return mixture.fit(codes)
+
+
+def draw_given(
+    mixture: GaussianMixture, given: np.ndarray, rng: np.random.RandomState
+) -> np.ndarray:
+    """Draws of the leading variables of a full-covariance Gaussian mixture,
+    given the values of its trailing ones (one row of ``given`` per draw).
+
+    Each draw picks a component by its posterior weight given its row of
+    ``given``, then draws from that component's Gaussian conditioned on it;
+    with no trailing variables (``given`` of width 0) these are plain draws
+    from the mixture.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.mixture import GaussianMixture
+    >>> from sk_tsgen.base import draw_given
+    >>> rng = np.random.RandomState(0)
+    >>> label = rng.randint(2, size=400)
+    >>> joint = np.c_[5.0 * label + rng.standard_normal(400), label]
+    >>> mixture = GaussianMixture(2, random_state=0).fit(joint)
+    >>> z = draw_given(mixture, np.ones((200, 1)), rng)
+    >>> round(float(z.mean()))
+    5
+    """
+    given = np.asarray(given, dtype=np.float64)
+    n, d = len(given), given.shape[1]
+    k = mixture.means_.shape[1] - d
+    mean_z, mean_c = mixture.means_[:, :k], mixture.means_[:, k:]
+    cov = mixture.covariances_
+    if d == 0:
+        component = rng.choice(len(mixture.weights_), size=n, p=mixture.weights_)
+        chol = np.linalg.cholesky(cov)[component]
+        eps = rng.standard_normal((n, k, 1))
+        return mean_z[component] + (chol @ eps)[..., 0]
+    log_weights = np.empty((n, len(mixture.weights_)))
+    gains, chols = [], []
+    for j in range(len(mixture.weights_)):
+        s_cc = cov[j, k:, k:]
+        s_zc = cov[j, :k, k:]
+        chol_cc = np.linalg.cholesky(s_cc)
+        diff = np.linalg.solve(chol_cc, (given - mean_c[j]).T)  # (d, n)
+        log_weights[:, j] = (
+            np.log(mixture.weights_[j])
+            - 0.5 * (diff**2).sum(0)
+            - np.log(np.diag(chol_cc)).sum()
+        )
+        gain = np.linalg.solve(s_cc, s_zc.T).T  # Sigma_zc Sigma_cc^-1, (k, d)
+        conditional = cov[j, :k, :k] - gain @ s_zc.T
+        conditional = 0.5 * (conditional + conditional.T) + 1e-9 * np.eye(k)
+        gains.append(gain)
+        chols.append(np.linalg.cholesky(conditional))
+    log_weights -= log_weights.max(1, keepdims=True)
+    weights = np.exp(log_weights)
+    weights /= weights.sum(1, keepdims=True)
+    component = (weights.cumsum(1) < rng.uniform(size=(n, 1))).sum(1)
+    component = np.minimum(component, len(mixture.weights_) - 1)
+    eps = rng.standard_normal((n, k))
+    Z = np.empty((n, k))
+    for j in np.unique(component):
+        rows = component == j
+        Z[rows] = (
+            mean_z[j] + (given[rows] - mean_c[j]) @ gains[j].T + eps[rows] @ chols[j].T
+        )
+    return Z
 
 
 def _take(data, index):

@@ -142,9 +142,9 @@ class Conditions:
 
     def label_index(self, y, n: int, what: str = "series") -> np.ndarray:
         """Indices into ``classes_`` of ``y``, or an error naming unknown labels."""
-        raw = np.asarray(y, dtype=object if np.ndim(y) == 0 else None)
+        raw = np.asarray(y)
         if raw.ndim == 0:
-            raw = np.repeat(raw, n)
+            raw = np.repeat(raw.astype(object), n)
         raw = _as_1d(raw)
         if len(raw) != n:
             raise ValueError(f"y holds {len(raw)} conditions for {n} {what}.")
@@ -274,10 +274,10 @@ def _as_frame(y):
     DataFrame), else None."""
     if isinstance(y, pd.DataFrame):
         return y.reset_index(drop=True)
-    if isinstance(y, (pd.Series, list, tuple)) or np.ndim(y) < 2:
+    if isinstance(y, (pd.Series, list, tuple)):
         return None
     array = np.asarray(y)
-    if array.ndim == 2 and array.shape[1] == 1:
+    if array.ndim < 2 or (array.ndim == 2 and array.shape[1] == 1):
         return None
     if array.ndim != 2:
         raise ValueError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from numbers import Integral
 
 from ._validation import RandomStateLike, check_positive_ints
+from .base import CONDITION_DROPOUT as _CONDITION_DROPOUT
 from .base import BaseVAE
 from .modules import GaussianVAE, MLPDecoder, MLPEncoder
 
@@ -94,6 +95,17 @@ class DenseVAE(BaseVAE):
     latent_density_ : sklearn.mixture.GaussianMixture or None
         Density of the training codes that :meth:`sample` draws from, or None
         with ``sample_from="prior"``.
+    conditions_ : sk_tsgen.conditions.Conditions or None
+        The encoding of the conditions ``y`` of ``fit``, or None for a model
+        fitted without them.
+
+    Notes
+    -----
+    Fitted with conditions ``y`` (labels or static covariates), the VAE is
+    conditional (Sohn et al. 2015): the encoder reads ``q(z | x, y)`` and the
+    decoder ``p(x | z, y)``, each with the encoded condition beside its input.
+    10 % of the training conditions are dropped in every step, so the same
+    network also encodes, decodes and scores series without one.
 
     See Also
     --------
@@ -111,7 +123,17 @@ class DenseVAE(BaseVAE):
     (3, 2, 24)
     >>> vae.score_samples(X[:5]).shape
     (5,)
+
+    Conditioned on a label per series:
+
+    >>> y = (X[:, 0, 0] > 0).astype(int)
+    >>> cvae = DenseVAE(latent_dim=4, max_epochs=5, random_state=0).fit(X, y)
+    >>> X_new, y_new = cvae.sample(3, random_state=0, return_y=True)
+    >>> cvae.sample(2, y=1, random_state=0).shape
+    (2, 2, 24)
     """
+
+    _conditional = True
 
     def __init__(
         self,
@@ -156,8 +178,11 @@ class DenseVAE(BaseVAE):
     def _build_module(self) -> GaussianVAE:
         sizes = check_positive_ints(self.hidden_layer_sizes, "hidden_layer_sizes")
         shape = (self.n_channels_, self.n_timesteps_)
+        c_dim = self._condition_dim
         return GaussianVAE(
-            MLPEncoder(*shape, sizes, self.latent_dim),
-            MLPDecoder(*shape, sizes, self.latent_dim),
+            MLPEncoder(*shape, sizes, self.latent_dim, condition_dim=c_dim),
+            MLPDecoder(*shape, sizes, self.latent_dim, condition_dim=c_dim),
             n_channels=self.n_channels_,
+            condition_dim=c_dim,
+            condition_dropout=_CONDITION_DROPOUT,
         )

@@ -300,13 +300,13 @@ class DiffusionGenerator(BaseGenerator):
         if n_series > _MAX_OFFSET_SERIES:
             rows = np.sort(rng.choice(n_series, _MAX_OFFSET_SERIES, replace=False))
             data = {key: value[rows] for key, value in data.items()}
-        self._set_offset(self._training_scores(data))
+        self._set_offsets(data)
 
     # ----------------------------------------------------------- inference
     def _encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.net_.module_.encode(x, n_steps=self.n_sampling_steps)[0]
 
-    def _decode(self, Z: np.ndarray, rng=None):
+    def _decode(self, Z: np.ndarray, rng=None, c=None):
         Z = clip_codes(Z).reshape(-1, *self._latent_shape)
         module = self.net_.module_
         stochastic = rng is not None and self.sampler == "sde"

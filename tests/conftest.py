@@ -164,6 +164,7 @@ _PER_GENERATOR_MODULES = {"test_contract.py", "test_faults.py"}
 # modules whose session fixtures fit models for several seconds
 _GROUPED_MODULES = {
     "test_anomaly.py",
+    "test_conditional.py",
     "test_conv_vae.py",
     "test_dense_vae.py",
     "test_recurrent_autoencoder.py",

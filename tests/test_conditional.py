@@ -1,0 +1,156 @@
+"""Conditional generation, shared by every generator that takes conditions:
+fit(X, y), sample(n, y=...), return_y, score_samples(X, y) and their errors."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import GENERATOR_FACTORIES
+from sklearn.exceptions import ConvergenceWarning
+
+from sk_tsgen import load
+from sk_tsgen.datasets import make_sines
+
+CONDITIONAL = sorted(
+    name for name, factory in GENERATOR_FACTORIES.items() if factory()._conditional
+)
+SHIFT = 2.0
+
+
+def _fit(name, X, y, **params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return GENERATOR_FACTORIES[name](**{"max_epochs": 30, **params}).fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def labelled():
+    """Sines (2 channels, 16 steps) whose "up" half is shifted by SHIFT."""
+    X = make_sines(240, n_timesteps=16, n_channels=2, random_state=0)
+    y = np.where(np.arange(len(X)) % 3 == 0, "up", "down")
+    X[y == "up"] += SHIFT
+    return X, y
+
+
+@pytest.fixture(scope="module", params=CONDITIONAL)
+def label_fit(request, labelled):
+    return _fit(request.param, *labelled, contamination=0.1)
+
+
+@pytest.fixture(scope="module", params=CONDITIONAL)
+def covariate_fit(request):
+    """Sines shifted by a numeric covariate, with a categorical one beside it."""
+    rng = np.random.RandomState(0)
+    X = make_sines(240, n_timesteps=16, n_channels=2, random_state=1)
+    y = pd.DataFrame(
+        {
+            "level": rng.uniform(-1.5, 1.5, len(X)),
+            "site": rng.choice(["a", "b"], len(X)),
+        }
+    )
+    X += y["level"].to_numpy()[:, None, None]
+    return _fit(request.param, X, y)
+
+
+def test_samples_follow_the_label_they_are_given(label_fit, labelled):
+    up = label_fit.sample(200, y="up", random_state=0)
+    down = label_fit.sample(200, y="down", random_state=0)
+    gap = up.mean() - down.mean()
+    assert 0.7 * SHIFT < gap < 1.3 * SHIFT
+
+
+def test_drawn_labels_keep_their_frequencies_and_match_their_series(label_fit):
+    X, y = label_fit.sample(600, random_state=0, return_y=True)
+    assert X.shape == (600, 2, 16) and y.shape == (600,)
+    assert set(y) == {"up", "down"}
+    assert abs(np.mean(y == "up") - 1 / 3) < 0.06
+    # the shift tells the labels apart: the series' means split at SHIFT / 2
+    recognised = np.where(X.mean(axis=(1, 2)) > SHIFT / 2, "up", "down")
+    assert np.mean(recognised == y) > 0.9
+
+
+def test_one_condition_per_sample(label_fit):
+    y = np.array(["up", "down"] * 50)
+    X, y_out = label_fit.sample(100, y=y, random_state=0, return_y=True)
+    np.testing.assert_array_equal(y_out, y)
+    means = X.mean(axis=(1, 2))
+    assert means[y == "up"].mean() - means[y == "down"].mean() > 0.7 * SHIFT
+
+
+def test_the_conditional_score_prefers_the_true_label(label_fit, labelled):
+    X, y = labelled
+    wrong = np.where(y == "up", "down", "up")
+    assert (
+        np.mean(label_fit.score_samples(X, y) > label_fit.score_samples(X, wrong)) > 0.9
+    )
+
+
+def test_series_scored_without_conditions_have_their_own_threshold(label_fit, labelled):
+    X, y = labelled
+    # contamination=0.1 flags a tenth of the training series, with their
+    # labels and without them (each against the threshold set for that use)
+    assert abs(np.mean(label_fit.predict(X, y) == -1) - 0.1) < 0.02
+    assert abs(np.mean(label_fit.predict(X) == -1) - 0.1) < 0.02
+    assert np.isfinite(label_fit.score_samples(X)).all()
+
+
+def test_an_unknown_label_is_an_error_naming_the_known_ones(label_fit, labelled):
+    X, _ = labelled
+    with pytest.raises(
+        ValueError, match=r"unknown label\(s\) \['sideways'\].*'down', 'up'"
+    ):
+        label_fit.sample(2, y="sideways")
+    with pytest.raises(ValueError, match="unknown label"):
+        label_fit.score_samples(X[:3], ["up", "up", "left"])
+
+
+def test_the_number_of_conditions_must_match(label_fit, labelled):
+    X, y = labelled
+    with pytest.raises(ValueError, match="y holds 2 conditions for 3 samples"):
+        label_fit.sample(3, y=["up", "down"])
+    with pytest.raises(ValueError, match="y holds 239 conditions for 240 series"):
+        GENERATOR_FACTORIES[CONDITIONAL[0]]().fit(X, y[:-1])
+
+
+def test_covariates_shape_the_samples(covariate_fit):
+    high = covariate_fit.sample(200, y=pd.DataFrame({"level": [1.2], "site": ["a"]}))
+    low = covariate_fit.sample(200, y=pd.DataFrame({"level": [-1.2], "site": ["b"]}))
+    assert 1.4 < high.mean() - low.mean() < 3.4
+    X, y = covariate_fit.sample(50, random_state=0, return_y=True)
+    assert list(y.columns) == ["level", "site"] and len(y) == 50
+    with pytest.warns(UserWarning, match=r"\['level'\].*outside the range"):
+        covariate_fit.sample(1, y=pd.DataFrame({"level": [9.0], "site": ["a"]}))
+    with pytest.raises(ValueError, match=r"unknown value\(s\) \['c'\].*'site'"):
+        covariate_fit.sample(1, y=pd.DataFrame({"level": [0.0], "site": ["c"]}))
+
+
+def test_a_saved_model_keeps_its_conditions(label_fit, covariate_fit, tmp_path):
+    for model in (label_fit, covariate_fit):
+        path = tmp_path / "model.npz"
+        model.save(path)
+        loaded = load(path)
+        X, y = model.sample(5, random_state=3, return_y=True)
+        X_loaded, y_loaded = loaded.sample(5, random_state=3, return_y=True)
+        np.testing.assert_allclose(X_loaded, X, rtol=1e-6)
+        if isinstance(y, pd.DataFrame):
+            pd.testing.assert_frame_equal(y_loaded, y)
+        else:
+            np.testing.assert_array_equal(y_loaded, y)
+
+
+@pytest.mark.parametrize("name", CONDITIONAL)
+def test_a_model_fitted_without_conditions_refuses_them(name, labelled):
+    X, y = labelled
+    model = _fit(name, X[:64], y[:64], max_epochs=2)
+    assert model.conditions_.kind == "labels"
+    model = _fit(name, X[:64], None, max_epochs=2)
+    assert model.conditions_ is None
+    with pytest.raises(ValueError, match="fitted without conditions.*without y"):
+        model.sample(2, y="up")
+    with pytest.raises(ValueError, match="return_y=True needs a model fitted with"):
+        model.sample(2, return_y=True)
+    # scores ignore conditions the model was not fitted with
+    np.testing.assert_array_equal(
+        model.score_samples(X[:4], y[:4]), model.score_samples(X[:4])
+    )
