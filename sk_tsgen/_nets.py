@@ -324,13 +324,21 @@ class AdversarialNet(LossTermsNet):
         self._set_training(True)
         X, _ = unpack_data(batch)
         x = X["x"] if isinstance(X, dict) else X
+        c = X.get("c") if isinstance(X, dict) else None
         discriminator = self.module_.discriminator
+
+        def judge(series):
+            # generated series come as reconstructions and prior draws of
+            # the batch's series: each is judged for its series' condition
+            if c is None:
+                return discriminator(series)
+            return discriminator(series, c.repeat(len(series) // len(c), 1))
 
         terms = self.infer(X, **fit_params)
         elbo_loss = self.get_loss(terms, None, X=X, training=True)
         fake = self._generated(terms)
         discriminator.requires_grad_(False)
-        adversarial = generator_loss(discriminator(fake), self.adversarial_loss)
+        adversarial = generator_loss(judge(fake), self.adversarial_loss)
         discriminator.requires_grad_(True)
         self.optimizer_.zero_grad()
         (elbo_loss + self.adversarial_weight * adversarial).backward()
@@ -346,7 +354,7 @@ class AdversarialNet(LossTermsNet):
         def regenerate():
             return self._generated(self.infer(X, **fit_params))
 
-        d_loss = self._train_discriminator(discriminator, x, fake.detach(), regenerate)
+        d_loss = self._train_discriminator(judge, x, fake.detach(), regenerate)
 
         self.history.record_batch("generator_loss", adversarial.item())
         self.history.record_batch("discriminator_loss", d_loss.item())

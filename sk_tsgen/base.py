@@ -589,13 +589,23 @@ class BaseGenerator(
         """
         if self.sample_from == "prior":
             return None
+        return fit_code_mixture(
+            self._with_conditions(codes, data), self.n_mixture_components, rng
+        )
+
+    def _with_conditions(self, codes: np.ndarray, data: dict) -> np.ndarray:
+        """Codes, beside the encoded conditions of a model fitted with them.
+
+        The latent mixture of a conditional model is fitted on both, and
+        ``sample`` draws codes given the conditions: the codes of a series
+        carry what its condition says too, so codes drawn regardless of the
+        condition would decode to series of any condition.
+        """
+        codes = codes.reshape(len(codes), -1)
         if self._conditional and "c" in data:
-            # a mixture on the codes and the conditions together, which
-            # sample conditions on the conditions it is given: the codes of
-            # a series carry what its condition says too, so codes drawn
-            # regardless of the condition would decode to series of any
-            codes = np.hstack([codes.reshape(len(codes), -1), data["c"][:, :-1]])
-        return fit_code_mixture(codes, self.n_mixture_components, rng)
+            # the "given" flag, always 1, is left out
+            return np.hstack([codes, data["c"][:, :-1]])
+        return codes
 
     def _set_offset(self, train_scores: np.ndarray) -> None:
         self.offset_ = offset_from_scores(train_scores, self.contamination)
@@ -1169,6 +1179,57 @@ def draw_given(
             mean_z[j] + (given[rows] - mean_c[j]) @ gains[j].T + eps[rows] @ chols[j].T
         )
     return Z
+
+
+def mixture_log_density(
+    mixture: GaussianMixture, values: np.ndarray, given: np.ndarray | None = None
+) -> np.ndarray:
+    """``log p(values | given)`` under a full-covariance Gaussian mixture
+    whose leading variables are ``values`` and trailing ones ``given``.
+
+    With ``given=None`` it is the marginal density of the leading variables
+    (all of the mixture's, when ``values`` has as many columns).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.mixture import GaussianMixture
+    >>> from sk_tsgen.base import mixture_log_density
+    >>> rng = np.random.RandomState(0)
+    >>> label = rng.randint(2, size=400)
+    >>> joint = np.c_[5.0 * label + rng.standard_normal(400), label]
+    >>> mixture = GaussianMixture(2, random_state=0).fit(joint)
+    >>> z = np.array([[5.0], [5.0]])
+    >>> log_p = mixture_log_density(mixture, z, np.array([[1.0], [0.0]]))
+    >>> bool(log_p[0] > log_p[1])
+    True
+    """
+    values = np.asarray(values, dtype=np.float64)
+    k = values.shape[1]
+    if given is None:
+        return _marginal_log_density(mixture, values, np.arange(k))
+    given = np.asarray(given, dtype=np.float64)
+    joint = np.hstack([values, given])
+    every = np.arange(joint.shape[1])
+    return _marginal_log_density(mixture, joint, every) - _marginal_log_density(
+        mixture, given, every[k:]
+    )
+
+
+def _marginal_log_density(mixture, values: np.ndarray, dims: np.ndarray):
+    cov = mixture.covariances_[:, dims][:, :, dims]
+    log_parts = np.empty((len(values), len(mixture.weights_)))
+    for j in range(len(mixture.weights_)):
+        chol = np.linalg.cholesky(cov[j])
+        diff = np.linalg.solve(chol, (values - mixture.means_[j, dims]).T)
+        log_parts[:, j] = (
+            np.log(mixture.weights_[j])
+            - 0.5 * (diff**2).sum(0)
+            - np.log(np.diag(chol)).sum()
+            - 0.5 * len(dims) * np.log(2 * np.pi)
+        )
+    peak = log_parts.max(1, keepdims=True)
+    return (peak + np.log(np.exp(log_parts - peak).sum(1, keepdims=True)))[:, 0]
 
 
 def _take(data, index):

@@ -10,7 +10,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._nets import MeanSquaredError
 from ._validation import RandomStateLike
-from .base import BaseGenerator, fit_code_mixture
+from .base import (
+    CONDITION_DROPOUT,
+    BaseGenerator,
+    fit_code_mixture,
+    mixture_log_density,
+)
 from .modules import RecurrentDecoder, RecurrentEncoder, SequenceAutoencoder
 
 # codes whose spread over the training series is below this are left unscaled
@@ -113,12 +118,26 @@ class RecurrentAutoencoder(BaseGenerator):
         Per-epoch ``train_loss`` and ``valid_loss``: the mean squared
         reconstruction error per value of the standardised series.
     latent_density_ : sklearn.mixture.GaussianMixture
-        Density of the standardised training codes.
+        Density of the standardised training codes (beside their encoded
+        conditions, for a model fitted with them).
     noise_scale_ : ndarray of shape (``n_channels_``,)
         Root mean squared reconstruction error of the training series per
         channel, in the units of the data.
     offset_ : float
         Threshold on :meth:`score_samples` used by :meth:`predict`.
+    conditions_ : sk_tsgen.conditions.Conditions or None
+        The encoding of the conditions ``y`` of ``fit``, or None for a model
+        fitted without them.
+
+    Notes
+    -----
+    Fitted with conditions ``y`` (labels or static covariates), the encoder's
+    code and the decoder's first state read the encoded condition too, and
+    the code mixture is fitted on the codes and the conditions together:
+    :meth:`sample` draws codes from it given the conditions, and
+    :meth:`score_samples` uses ``log p(E(x, y) | y)`` for the code's term.
+    10 % of the training conditions are dropped in every step, so the same
+    network also reads series without one.
 
     See Also
     --------
@@ -140,6 +159,7 @@ class RecurrentAutoencoder(BaseGenerator):
     """
 
     _auto_batch_size = 32
+    _conditional = True
     _parameter_constraints: dict = {
         **{
             key: value
@@ -196,11 +216,21 @@ class RecurrentAutoencoder(BaseGenerator):
         )
         return SequenceAutoencoder(
             RecurrentEncoder(
-                self.n_channels_, bidirectional=self.bidirectional, **shape
+                self.n_channels_,
+                bidirectional=self.bidirectional,
+                condition_dim=self._condition_dim,
+                **shape,
             ),
-            RecurrentDecoder(self.n_channels_, self.n_timesteps_, **shape),
+            RecurrentDecoder(
+                self.n_channels_,
+                self.n_timesteps_,
+                condition_dim=self._condition_dim,
+                **shape,
+            ),
             n_channels=self.n_channels_,
             latent_dim=self.latent_dim,
+            condition_dim=self._condition_dim,
+            condition_dropout=CONDITION_DROPOUT,
         )
 
     def _net_params(self) -> dict:
@@ -215,7 +245,10 @@ class RecurrentAutoencoder(BaseGenerator):
             torch.as_tensor(mean, device=device), torch.as_tensor(scale, device=device)
         )
         residual = self._infer(
-            lambda b: (module.reconstruct(b["x"]) - b["x"]).pow(2).mean(-1), data
+            lambda b: (
+                (module.reconstruct(b["x"], **self._c(b)) - b["x"]).pow(2).mean(-1)
+            ),
+            data,
         )
         sigma = np.sqrt(residual.astype(np.float64).mean(0))
         sigma = np.maximum(sigma, np.exp(module.min_log_sigma))
@@ -223,22 +256,26 @@ class RecurrentAutoencoder(BaseGenerator):
             torch.as_tensor(sigma, dtype=torch.float32, device=device)
         )
         self.noise_scale_ = sigma * self.scaler_.scale_
-        return fit_code_mixture((codes - mean) / scale, self.n_mixture_components, rng)
+        return fit_code_mixture(
+            self._with_conditions((codes - mean) / scale, data),
+            self.n_mixture_components,
+            rng,
+        )
 
     def _score_scaled(self, data: dict) -> np.ndarray:
         module = self.net_.module_
 
         def code_and_log_likelihood(batch):
-            x = batch["x"]
-            code = module.encode(x)[0]
-            log_lik = module.log_likelihood(x, code)
+            x, c = batch["x"], self._c(batch)
+            code = module.encode(x, **c)[0]
+            log_lik = module.log_likelihood(x, code, **c)
             return torch.cat([code, log_lik[:, None]], dim=1)
 
         out = self._infer(code_and_log_likelihood, data).astype(np.float64)
         codes, log_lik = out[:, :-1], out[:, -1]
         n_timesteps = data["x"].shape[-1]
-        return (
-            self.latent_density_.score_samples(codes)
-            + log_lik
-            + self._log_jacobian(n_timesteps)
-        )
+        # log p(code | condition) for a model fitted with conditions, given or
+        # not; the density of the code alone otherwise
+        given = data["c"][:, :-1] if self._c(data) else None
+        log_code = mixture_log_density(self.latent_density_, codes, given)
+        return log_code + log_lik + self._log_jacobian(n_timesteps)

@@ -9,7 +9,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._nets import AdversarialNet
 from ._validation import RandomStateLike, check_positive_ints
-from .base import BaseVAE
+from .base import CONDITION_DROPOUT, BaseVAE
 from .modules import (
     AdversarialVAE,
     GaussianHead,
@@ -143,6 +143,19 @@ class VAEGAN(BaseVAE):
     latent_density_ : sklearn.mixture.GaussianMixture or None
         Density of the training codes that :meth:`sample` draws from, or None
         with ``sample_from="prior"``.
+    conditions_ : sk_tsgen.conditions.Conditions or None
+        The encoding of the conditions ``y`` of ``fit``, or None for a model
+        fitted without them.
+
+    Notes
+    -----
+    Fitted with conditions ``y`` (labels or static covariates), the encoder
+    and the decoder read the encoded condition, as in a conditional VAE, and
+    the discriminator is a projection discriminator (Miyato and Koyama, 2018):
+    its logit gains a term ``<W y, h>`` between the condition and its
+    features, so it judges whether a series is real for its condition. 10 %
+    of the training conditions are dropped in every step, so the same network
+    also reads series without one.
 
     See Also
     --------
@@ -163,6 +176,7 @@ class VAEGAN(BaseVAE):
     ['discriminator_loss', 'generator_loss', 'train_loss']
     """
 
+    _conditional = True
     _parameter_constraints: dict = {
         **BaseVAE._parameter_constraints,
         "cell": [StrOptions({"lstm", "gru"})],
@@ -247,16 +261,22 @@ class VAEGAN(BaseVAE):
         shape = dict(
             hidden_size=self.hidden_size, cell=self.cell, num_layers=self.num_layers
         )
+        c_dim = self._condition_dim
         encoder = RecurrentEncoder(
             self.n_channels_,
             latent_dim=2 * self.latent_dim,
             bidirectional=self.bidirectional,
+            condition_dim=c_dim,
             **shape,
         )
         return AdversarialVAE(
             GaussianHead(encoder),
             RecurrentDecoder(
-                self.n_channels_, self.n_timesteps_, latent_dim=self.latent_dim, **shape
+                self.n_channels_,
+                self.n_timesteps_,
+                latent_dim=self.latent_dim,
+                condition_dim=c_dim,
+                **shape,
             ),
             self.n_channels_,
             SeriesDiscriminator(
@@ -264,7 +284,10 @@ class VAEGAN(BaseVAE):
                 self.n_timesteps_,
                 channels,
                 self.discriminator_kernel_size,
+                condition_dim=c_dim,
             ),
+            condition_dim=c_dim,
+            condition_dropout=CONDITION_DROPOUT,
         )
 
     def _net_params(self) -> dict:

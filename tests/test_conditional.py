@@ -81,9 +81,10 @@ def test_one_condition_per_sample(label_fit):
 def test_the_conditional_score_prefers_the_true_label(label_fit, labelled):
     X, y = labelled
     wrong = np.where(y == "up", "down", "up")
-    assert (
-        np.mean(label_fit.score_samples(X, y) > label_fit.score_samples(X, wrong)) > 0.9
-    )
+    gain = label_fit.score_samples(X, y) - label_fit.score_samples(X, wrong)
+    # most series are likelier under their own label, and by far on average
+    assert np.mean(gain > 0) > 0.8
+    assert np.mean(gain) > 10.0
 
 
 def test_series_scored_without_conditions_have_their_own_threshold(label_fit, labelled):

@@ -28,6 +28,12 @@ class SeriesDiscriminator(nn.Module):
         Filters of the convolutions, one layer each.
     kernel_size : int
         Width of every convolution (odd, so that padding keeps steps centred).
+    condition_dim : int
+        Length of the encoded condition of a conditional model (0: none). The
+        logit then gains a projection term ``<W c, h>`` between the condition
+        and the features ``h`` (the projection discriminator of Miyato and
+        Koyama, 2018), so that it judges whether a series is real *for its
+        condition*.
 
     Examples
     --------
@@ -43,6 +49,7 @@ class SeriesDiscriminator(nn.Module):
         n_timesteps: int,
         channels: Sequence[int] = (32, 64),
         kernel_size: int = 5,
+        condition_dim: int = 0,
     ):
         super().__init__()
         layers: list[nn.Module] = []
@@ -55,9 +62,18 @@ class SeriesDiscriminator(nn.Module):
             width, length = filters, (length + 2 * pad - kernel_size) // 2 + 1
         self.features = nn.Sequential(*layers, nn.Flatten())
         self.head = nn.Linear(width * length, 1)
+        self.projection = (
+            nn.Linear(condition_dim, width * length, bias=False)
+            if condition_dim
+            else None
+        )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x)).squeeze(-1)
+    def forward(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+        h = self.features(x)
+        logit = self.head(h).squeeze(-1)
+        if self.projection is not None and c is not None:
+            logit = logit + (self.projection(c) * h).sum(1)
+        return logit
 
 
 def discriminator_loss(
@@ -207,12 +223,22 @@ class AdversarialVAE(GaussianVAE):
             if not name.startswith("discriminator.")
         ]
 
-    def forward(self, x: torch.Tensor, **context) -> dict[str, torch.Tensor]:
-        """ELBO terms, reconstructions and as many decoded prior draws."""
-        mean, log_var = self.encode(x)
+    def forward(
+        self, x: torch.Tensor, c: torch.Tensor | None = None, **context
+    ) -> dict[str, torch.Tensor]:
+        """ELBO terms, reconstructions and as many decoded prior draws.
+
+        With conditions ``c``, the reconstructions read them after condition
+        dropout, and the prior draws are decoded with them all, so that both
+        are series of the condition the discriminator judges them for.
+        """
+        dropped = self._drop_conditions(c)
+        mean, log_var = self.encode(x, dropped)
         z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
         # one decoder pass for both kinds of generated series
-        both = self.decode(torch.cat([z, torch.randn_like(z)]))[..., : x.shape[-1]]
+        both_c = None if c is None else torch.cat([dropped, c])
+        both = self.decode(torch.cat([z, torch.randn_like(z)]), both_c)
+        both = both[..., : x.shape[-1]]
         x_mean, prior_sample = both[: len(x)], both[len(x) :]
         log_sigma = self._fit_noise(x, x_mean) if self.training else None
         return {
@@ -239,6 +265,9 @@ class GaussianHead(nn.Module):
         super().__init__()
         self.encoder = encoder
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        mean, log_var = self.encoder(x).chunk(2, dim=-1)
+    def forward(
+        self, x: torch.Tensor, c: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        code = self.encoder(x) if c is None else self.encoder(x, c)
+        mean, log_var = code.chunk(2, dim=-1)
         return mean, log_var

@@ -38,6 +38,9 @@ class RecurrentEncoder(nn.Module):
         Whether a second pass reads the series backwards; the code then sees
         the final state of both passes, so the first steps are as close to it
         as the last ones.
+    condition_dim : int
+        Length of the encoded condition that the code reads beside the final
+        state (0: none).
 
     Examples
     --------
@@ -55,6 +58,7 @@ class RecurrentEncoder(nn.Module):
         cell: str = "lstm",
         num_layers: int = 1,
         bidirectional: bool = False,
+        condition_dim: int = 0,
     ):
         super().__init__()
         self.rnn = _check_cell(cell)(
@@ -65,14 +69,16 @@ class RecurrentEncoder(nn.Module):
             bidirectional=bidirectional,
         )
         self.n_directions = 2 if bidirectional else 1
-        self.head = nn.Linear(self.n_directions * hidden_size, latent_dim)
+        self.head = nn.Linear(
+            self.n_directions * hidden_size + condition_dim, latent_dim
+        )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
         _, state = self.rnn(x.transpose(1, 2))
         h_n = state[0] if isinstance(state, tuple) else state
         # the last layer's final state, both directions side by side
         last = h_n[-self.n_directions :].transpose(0, 1).flatten(1)
-        return self.head(last)
+        return self.head(last if c is None else torch.cat([last, c], 1))
 
 
 class RecurrentDecoder(nn.Module):
@@ -91,6 +97,8 @@ class RecurrentDecoder(nn.Module):
         Default length of the output.
     hidden_size, latent_dim, cell, num_layers
         As for :class:`RecurrentEncoder`.
+    condition_dim : int
+        Length of the encoded condition read beside the code (0: none).
 
     Examples
     --------
@@ -111,21 +119,30 @@ class RecurrentDecoder(nn.Module):
         latent_dim: int,
         cell: str = "lstm",
         num_layers: int = 1,
+        condition_dim: int = 0,
     ):
         super().__init__()
+        n_in = latent_dim + condition_dim
         self.rnn = _check_cell(cell)(
-            latent_dim, hidden_size, num_layers=num_layers, batch_first=True
+            n_in, hidden_size, num_layers=num_layers, batch_first=True
         )
         self.is_lstm = cell == "lstm"
         self.init_state = nn.Sequential(
-            nn.Linear(latent_dim, num_layers * hidden_size), nn.Tanh()
+            nn.Linear(n_in, num_layers * hidden_size), nn.Tanh()
         )
         self.out = nn.Linear(hidden_size, n_channels)
         self.n_timesteps = n_timesteps
         self.num_layers, self.hidden_size = num_layers, hidden_size
 
-    def forward(self, z: torch.Tensor, n_timesteps: int | None = None) -> torch.Tensor:
+    def forward(
+        self,
+        z: torch.Tensor,
+        c: torch.Tensor | None = None,
+        n_timesteps: int | None = None,
+    ) -> torch.Tensor:
         steps = n_timesteps or self.n_timesteps
+        if c is not None:
+            z = torch.cat([z, c], 1)
         h_0 = self.init_state(z).view(len(z), self.num_layers, self.hidden_size)
         h_0 = h_0.transpose(0, 1).contiguous()
         state = (h_0, torch.zeros_like(h_0)) if self.is_lstm else h_0
@@ -151,6 +168,11 @@ class SequenceAutoencoder(nn.Module):
         Maps codes to series ``(n, channels, timesteps)``.
     n_channels, latent_dim : int
         Sizes of the noise and code buffers.
+    condition_dim : int
+        Length of an encoded condition, which the encoder and the decoder
+        read (see :class:`~sk_tsgen.modules.GaussianVAE`); 0: none.
+    condition_dropout : float
+        Fraction of the training series whose condition is dropped in each step.
 
     Examples
     --------
@@ -171,39 +193,60 @@ class SequenceAutoencoder(nn.Module):
         n_channels: int,
         latent_dim: int,
         min_log_sigma: float = -7.0,
+        condition_dim: int = 0,
+        condition_dropout: float = 0.0,
     ):
         super().__init__()
         self.encoder, self.decoder = encoder, decoder
+        self.condition_dim, self.condition_dropout = condition_dim, condition_dropout
         self.register_buffer("code_mean", torch.zeros(latent_dim))
         self.register_buffer("code_scale", torch.ones(latent_dim))
         self.register_buffer("log_sigma", torch.zeros(n_channels))
         self.min_log_sigma = min_log_sigma
 
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, None]:
+    def _condition(self, c: torch.Tensor | None, n: int, like: torch.Tensor):
+        if not self.condition_dim:
+            return {}
+        return {"c": like.new_zeros((n, self.condition_dim)) if c is None else c}
+
+    def encode(
+        self, x: torch.Tensor, c: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, None]:
         """Standardised codes, and ``None`` for a variance (there is none)."""
-        return (self.encoder(x) - self.code_mean) / self.code_scale, None
+        raw = self.encoder(x, **self._condition(c, len(x), x))
+        return (raw - self.code_mean) / self.code_scale, None
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z * self.code_scale + self.code_mean)
+    def decode(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+        condition = self._condition(c, len(z), z)
+        return self.decoder(z * self.code_scale + self.code_mean, **condition)
 
-    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
-        return self.decode(self.encode(x)[0])
+    def reconstruct(
+        self, x: torch.Tensor, c: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        return self.decode(self.encode(x, c)[0], c)
 
-    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor, c: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
         """Squared reconstruction error of each series."""
-        return {"squared_error": (self.reconstruct(x) - x).pow(2).sum((-2, -1))}
+        if c is not None and self.training and self.condition_dropout:
+            c = c * (torch.rand(len(c), 1, device=c.device) >= self.condition_dropout)
+        return {"squared_error": (self.reconstruct(x, c) - x).pow(2).sum((-2, -1))}
 
     def log_likelihood(
-        self, x: torch.Tensor, code: torch.Tensor | None = None
+        self,
+        x: torch.Tensor,
+        code: torch.Tensor | None = None,
+        c: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """``log N(x; decode(code), diag(sigma^2))``, one per series.
+        """``log N(x; decode(code, c), diag(sigma^2))``, one per series.
 
-        ``code`` defaults to ``encode(x)``.
+        ``code`` defaults to ``encode(x, c)``.
         """
         if code is None:
-            code = self.encode(x)[0]
+            code = self.encode(x, c)[0]
         return gaussian_log_likelihood(
-            x, self.decode(code), self.log_sigma.clamp(min=self.min_log_sigma)
+            x, self.decode(code, c), self.log_sigma.clamp(min=self.min_log_sigma)
         )
 
     @torch.no_grad()
