@@ -24,7 +24,7 @@ from ._validation import (
     check_series,
     restore_layout,
 )
-from .base import BaseVAE, clip_codes
+from .base import CONDITION_DROPOUT, BaseVAE, clip_codes
 from .latent_process import SeasonalLatentProcess, ar1_draws
 from .long_series import (
     check_datetime_series,
@@ -188,6 +188,20 @@ class ConvVAE(BaseVAE):
     latent_density_ : SeasonalLatentProcess, GaussianMixture or None
         The process or mixture :meth:`sample` draws from, or None with
         ``sample_from="prior"``.
+    conditions_ : sk_tsgen.conditions.Conditions or None
+        The encoding of the conditions ``y`` of ``fit`` (labels or static
+        covariates), or None for a model fitted without them.
+
+    Notes
+    -----
+    ``y`` is either timestamps (the calendar, for the seasonal prior and for
+    placing samples in time) or conditions (labels or static covariates, one
+    per window), not both. Fitted with conditions, the encoder reads the
+    encoded condition as constant input channels and the decoder beside the
+    code of every latent step; the latent process (or mixture) that
+    :meth:`sample` draws from has its mean and scale depend on the condition
+    too. 10 % of the training conditions are dropped in every step, so the
+    same network also reads series without one.
 
     See Also
     --------
@@ -284,6 +298,7 @@ class ConvVAE(BaseVAE):
         ],
     }
     _auto_gradient_steps = 3000
+    _conditional = True
     _auto_epoch_range = (100, 1000)
 
     def fit(self, X, y=None) -> ConvVAE:
@@ -296,11 +311,14 @@ class ConvVAE(BaseVAE):
                 or DataFrame
             One long series on a regular calendar, cut into windows of
             ``window_length`` steps every ``window_step`` steps; or windows.
-        y : array-like of datetime64 of shape (n_series,) or None, default=None
-            Start timestamp of every window given as an array (with ``freq``),
-            for the seasonal prior. A ``y`` that holds no timestamps (class
-            labels passed along a Pipeline) is ignored, unless
-            ``prior="seasonal"``, which then asks for timestamps.
+        y : array-like of shape (n_series,) or (n_series, n_covariates), \
+                DataFrame, or None, default=None
+            With windows as ``X``: the start timestamp of every window
+            (datetime64 values, with ``freq``), for the seasonal prior; or one
+            condition per window, class labels or static covariates, as for
+            :class:`DenseVAE`, which make the model conditional
+            (``prior="seasonal"`` then still asks for timestamps). Ignored
+            with a pandas Series as ``X``.
 
         Returns
         -------
@@ -345,14 +363,17 @@ class ConvVAE(BaseVAE):
             if self.prior_ == "seasonal"
             else None
         )
+        c_dim = self._condition_dim
         return ConvGaussianVAE(
-            ConvEncoder(*args),
-            ConvDecoder(*args),
+            ConvEncoder(*args, condition_dim=c_dim),
+            ConvDecoder(*args, condition_dim=c_dim),
             n_channels=self.n_channels_,
             period=self._period,
             latent_dim=self.latent_dim,
             prior=prior,
             autoregressive=self.autoregressive_prior,
+            condition_dim=c_dim,
+            condition_dropout=CONDITION_DROPOUT,
         )
 
     def _fit_latent_density(self, codes, data, rng):
@@ -360,12 +381,14 @@ class ConvVAE(BaseVAE):
         training codes, or a mixture on them, for :meth:`sample`."""
         if self.sample_from in ("prior", "mixture"):
             return super()._fit_latent_density(codes, data, rng)
+        module = self.net_.module_
         both = self._infer(
-            lambda b: torch.cat(self.net_.module_.encode(b["x"]), dim=-1), data
+            lambda b: torch.cat(module.encode(b["x"], **self._c(b)), dim=-1), data
         ).astype(np.float64)
         mean, log_var = np.split(both, 2, axis=-1)
         process = SeasonalLatentProcess(self.seasonal_degree)
-        return process.fit(mean, np.exp(log_var), data.get("season"))
+        conditions = data["c"][:, :-1] if self._c(data) else None
+        return process.fit(mean, np.exp(log_var), data.get("season"), conditions)
 
     # -------------------------------------------------------------- calendar
     def _check_input(self, X, y=None, *, reset: bool = False, context: bool = True):
@@ -388,8 +411,16 @@ class ConvVAE(BaseVAE):
                 )
             if reset:
                 self._set_calendar(starts, None, period=None)
+        # a y of labels or covariates (not timestamps) is the conditions
+        if reset:
+            self.conditions_ = None
+        conditions = {}
+        if not isinstance(X, pd.Series) and starts is None:
+            conditions = self._check_conditions(
+                y, len(X3), reset=reset, context=context
+            )
         if not context or self.prior_ == "standard":
-            return X3, {}
+            return X3, conditions
         if starts is None:
             raise ValueError(
                 "ConvVAE has a seasonal prior, which needs the start timestamp of "
@@ -399,7 +430,7 @@ class ConvVAE(BaseVAE):
         season = self._season(starts, X3.shape[-1])
         if reset:
             self._seasons_seen = _season_weeks(season)
-        return X3, {"season": season}
+        return X3, {"season": season, **conditions}
 
     @property
     def _window_step(self) -> int:
@@ -480,11 +511,7 @@ class ConvVAE(BaseVAE):
         each so that it begins at the phase the training windows began at."""
         calendar = self._calendar
         if calendar is None:
-            if y is not None:
-                raise ValueError(
-                    "ConvVAE was fitted without timestamps, so it is unconditional; "
-                    "call sample without y."
-                )
+            # y, if any, holds the conditions of a model fitted with them
             return None, np.zeros(n_samples, dtype=np.int64)
         if y is None:
             starts = calendar["starts"][
@@ -517,8 +544,9 @@ class ConvVAE(BaseVAE):
             )
         return starts, leads
 
-    def _prior_draws(self, season, n_samples, n_steps, rng) -> np.ndarray:
-        """Latent codes ``(n_samples, n_steps, latent_dim)`` for :meth:`sample`."""
+    def _prior_draws(self, season, n_samples, n_steps, rng, c=None) -> np.ndarray:
+        """Latent codes ``(n_samples, n_steps, latent_dim)`` for :meth:`sample`,
+        given encoded conditions ``c`` (None: none)."""
         if self.sample_from == "mixture":
             fit_steps = self._latent_shape[0]
             if n_steps != fit_steps:
@@ -527,9 +555,14 @@ class ConvVAE(BaseVAE):
                     f"({fit_steps} latent steps, n_timesteps={self.n_timesteps_}); "
                     "for other lengths or start phases use sample_from='codes'."
                 )
-            return super()._draw_latent(n_samples, None, rng)
+            return super()._draw_latent(n_samples, c, rng)
         if self.latent_density_ is not None:
-            return self.latent_density_.sample(season, rng, shape=(n_samples, n_steps))
+            return self.latent_density_.sample(
+                season,
+                rng,
+                shape=(n_samples, n_steps),
+                conditions=None if c is None else c[:, :-1],
+            )
         module = self.net_.module_
         rho = module.correlation()
         rho = (
@@ -547,10 +580,17 @@ class ConvVAE(BaseVAE):
             )
         return mean.cpu().numpy() + np.exp(0.5 * log_var.cpu().numpy()) * u
 
-    def _decode_codes(self, Z: np.ndarray) -> np.ndarray:
-        """Decoder means, scaled units, for codes ``(n, steps, latent_dim)``."""
+    def _decode_codes(self, Z: np.ndarray, c: np.ndarray | None = None) -> np.ndarray:
+        """Decoder means, scaled units, for codes ``(n, steps, latent_dim)``
+        and encoded conditions ``c`` (None: none)."""
         rows = max(1, _DECODE_STEPS // (Z.shape[1] * self._period))
-        return self._infer(self.net_.module_.decode, clip_codes(Z), batch_size=rows)
+        module = self.net_.module_
+        data = {"x": clip_codes(Z)}
+        if c is not None:
+            data["c"] = c
+        return self._infer(
+            lambda b: module.decode(b["x"], **self._c(b)), data, batch_size=rows
+        )
 
     def sample(
         self,
@@ -560,18 +600,23 @@ class ConvVAE(BaseVAE):
         n_timesteps: int | None = None,
         noise: bool = False,
         random_state: RandomStateLike = None,
+        return_y: bool = False,
     ):
-        """Generate new series of any length, starting at given dates.
+        """Generate new series of any length, starting at given dates or for
+        given conditions.
 
         Parameters
         ----------
         n_samples : int, default=1
             Number of series.
-        y : timestamp, array-like of timestamps or None, default=None
-            Start of every series (one for all, or one per series). A seasonal
-            model draws each latent step from the prior at its time of year.
-            None draws starts from those of the training windows. Only for
-            models fitted with timestamps.
+        y : timestamp, array-like of timestamps, condition(s) or None, \
+                default=None
+            For a model fitted with timestamps: the start of every series (one
+            for all, or one per series); a seasonal model draws each latent
+            step at its time of year. For a model fitted with conditions
+            (labels or covariates): one condition for all series, or one per
+            series. None draws starts or conditions from those of the
+            training series. Refused by a model fitted with neither.
         n_timesteps : int or None, default=None
             Length of every series, at least ``prod(strides)``; None gives the
             training window length. Fifty years of hourly values are one call.
@@ -581,6 +626,9 @@ class ConvVAE(BaseVAE):
             full density.
         random_state : int, RandomState instance or None, default=None
             Seed of the latent (and noise) draws.
+        return_y : bool, default=False
+            Whether to also return the condition of every series (only for a
+            model fitted with conditions).
 
         Returns
         -------
@@ -589,11 +637,24 @@ class ConvVAE(BaseVAE):
             steps. A model fitted on a pandas Series returns a Series: with a
             DatetimeIndex at the fitted frequency for one sample, with a
             ``(sample, time)`` MultiIndex for several.
+        y : ndarray or DataFrame
+            The conditions of the series; only with ``return_y=True``.
         """
         check_is_fitted(self)
         n_samples = check_n_samples(n_samples)
         length = self._check_length(n_timesteps)
         rng = check_random_state(random_state)
+        if self._calendar is not None:
+            if return_y:
+                raise ValueError(
+                    "return_y=True needs a model fitted with conditions; this "
+                    "ConvVAE was fitted with timestamps, which sample returns "
+                    "in the index of a pandas Series."
+                )
+            y_out, c = None, None
+        else:
+            y_out, c = self._sample_conditions(n_samples, y, rng, return_y)
+            y = None
         starts, leads = self._sample_starts(n_samples, y, rng)
         total = length + int(leads.max())
         n_steps = math.ceil(total / self._period)
@@ -607,8 +668,8 @@ class ConvVAE(BaseVAE):
                 starts_aligned = starts
             season = self._season(starts_aligned, total)
             self._warn_if_unseen_season(season)
-        Z = self._prior_draws(season, n_samples, n_steps, rng)
-        out = self._decode_codes(Z)
+        Z = self._prior_draws(season, n_samples, n_steps, rng, c)
+        out = self._decode_codes(Z, c)
         out = np.stack(
             [
                 series[:, lead : lead + length]
@@ -619,7 +680,8 @@ class ConvVAE(BaseVAE):
             scale = self.net_.module_.noise_scale().cpu().numpy()
             out = out + scale[:, None] * rng.standard_normal(out.shape)
         X3 = self._unscale(out).astype(self._output_dtype, copy=False)
-        return self._as_output(X3, starts)
+        X = self._as_output(X3, starts)
+        return (X, y_out) if return_y else X
 
     def _warn_if_unseen_season(self, season: np.ndarray) -> None:
         """Warn when samples reach times of year that no training window held."""

@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._nets import MeanSquaredError, WeightAverage
 from ._validation import RandomStateLike
-from .base import _MAX_SEED, BaseGenerator, clip_codes
+from .base import _MAX_SEED, CONDITION_DROPOUT, BaseGenerator, clip_codes
 from .modules.diffusion import (
     GaussianDiffusion,
     ResidualMLPDenoiser,
@@ -87,6 +87,12 @@ class DiffusionGenerator(BaseGenerator):
     ema_decay : float, default=0.999
         Decay of the moving average of the weights that the model keeps (0
         keeps the last weights).
+    guidance_scale : float, default=1.0
+        Classifier-free guidance of a model fitted with conditions:
+        :meth:`sample` denoises with ``F(none) + guidance_scale * (F(y) -
+        F(none))``. 1 samples the conditional model itself; above 1 the
+        samples follow their conditions more closely and vary less (at twice
+        the cost per step); 0 ignores the conditions. Can be changed after fit.
     max_epochs : int or "auto", default="auto"
         Number of passes over the training series. ``"auto"`` makes about 5000
         gradient steps (a diffusion model needs thousands, whatever the size of
@@ -130,9 +136,19 @@ class DiffusionGenerator(BaseGenerator):
         Per-epoch ``train_loss``: the weighted denoising error per value.
     offset_ : float
         Threshold on :meth:`score_samples` used by :meth:`predict`.
+    conditions_ : sk_tsgen.conditions.Conditions or None
+        The encoding of the conditions ``y`` of ``fit``, or None for a model
+        fitted without them.
 
     Notes
     -----
+    Fitted with conditions ``y`` (labels or static covariates), the denoiser
+    reads the encoded condition beside the noise level; 10 % of the training
+    conditions are dropped in every step, so the same network is also the
+    unconditional denoiser that guidance contrasts with (Ho and Salimans,
+    2022). :meth:`score_samples` with ``y`` is the bound on ``log p(x | y)``,
+    and :meth:`transform` inverts the ODE without conditions.
+
     ``inverse_transform(transform(X))`` reproduces ``X`` up to the error of
     the ODE solver, which shrinks as ``n_sampling_steps`` grows; the error is
     small next to the spread of the data (see the tests for the bound).
@@ -156,6 +172,7 @@ class DiffusionGenerator(BaseGenerator):
     """
 
     _auto_batch_size = 128
+    _conditional = True
     _auto_gradient_steps = 5000
     _auto_epoch_range = (20, 2000)
 
@@ -178,6 +195,7 @@ class DiffusionGenerator(BaseGenerator):
         "n_sampling_steps": [Interval(Integral, 1, None, closed="left")],
         "sampler": [StrOptions({"ode", "sde"})],
         "ema_decay": [Interval(Real, 0, 1, closed="left")],
+        "guidance_scale": [Interval(Real, 0, None, closed="left")],
         "max_epochs": [
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
@@ -197,6 +215,7 @@ class DiffusionGenerator(BaseGenerator):
         n_sampling_steps: int = 16,
         sampler: str = "ode",
         ema_decay: float = 0.999,
+        guidance_scale: float = 1.0,
         max_epochs: int | str = "auto",
         batch_size: int | str = "auto",
         lr: float = 1e-3,
@@ -218,6 +237,7 @@ class DiffusionGenerator(BaseGenerator):
         self.n_sampling_steps = n_sampling_steps
         self.sampler = sampler
         self.ema_decay = ema_decay
+        self.guidance_scale = guidance_scale
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -236,11 +256,19 @@ class DiffusionGenerator(BaseGenerator):
                 f"width={self.width} must be a multiple of n_heads={self.n_heads}."
             )
         shape = (self.n_channels_, self.n_timesteps_)
+        c_dim = self._condition_dim
         if self.denoiser == "mlp":
-            denoiser = ResidualMLPDenoiser(*shape, self.width, self.depth)
+            denoiser = ResidualMLPDenoiser(
+                *shape, self.width, self.depth, condition_dim=c_dim
+            )
         else:
             denoiser = self._transformer()
-        return GaussianDiffusion(denoiser, *shape)
+        return GaussianDiffusion(
+            denoiser,
+            *shape,
+            condition_dim=c_dim,
+            condition_dropout=CONDITION_DROPOUT if c_dim else 0.0,
+        )
 
     def _transformer(self) -> TrendSeasonDenoiser:
         return TrendSeasonDenoiser(
@@ -252,15 +280,27 @@ class DiffusionGenerator(BaseGenerator):
             trend_degree=self.trend_degree,
             n_harmonics=min(self.n_harmonics, (self.n_timesteps_ - 1) // 2),
             patch_size=self._patch_size(),
+            condition_dim=self._condition_dim,
         )
 
     def _prepare_module(self, module: GaussianDiffusion, train: dict) -> None:
         """Give the module the mean, principal axes and spreads of the
         flattened training series, which precondition the denoiser (see
-        ``GaussianDiffusion``)."""
+        ``GaussianDiffusion``); for a model fitted with conditions, also the
+        series' linear dependence on them, with the axes and spreads of what
+        the conditions leave."""
         flat = train["x"].reshape(len(train["x"]), -1).astype(np.float64)
         mean = flat.mean(axis=0)
         centred = flat - mean
+        if self._c(train):
+            conditions = train["c"][:, :-1].astype(np.float64)
+            condition_mean = conditions.mean(axis=0)
+            conditions = conditions - condition_mean
+            gain = np.linalg.lstsq(conditions, centred, rcond=None)[0]
+            module.set_condition_statistics(
+                gain.T.astype(np.float32), condition_mean.astype(np.float32)
+            )
+            centred = centred - conditions @ gain
         variances, axes = np.linalg.eigh(centred.T @ centred / len(flat))
         # axes with (next to) no spread get a small one, a millionth of the
         # largest variance, so every axis can still be denoised and sampled
@@ -306,7 +346,7 @@ class DiffusionGenerator(BaseGenerator):
     def _encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.net_.module_.encode(x, n_steps=self.n_sampling_steps)[0]
 
-    def _decode(self, Z: np.ndarray, rng=None, c=None):
+    def _decode(self, Z: np.ndarray, rng=None, c: np.ndarray | None = None):
         Z = clip_codes(Z).reshape(-1, *self._latent_shape)
         module = self.net_.module_
         stochastic = rng is not None and self.sampler == "sde"
@@ -314,12 +354,18 @@ class DiffusionGenerator(BaseGenerator):
         if stochastic:
             generator = torch.Generator().manual_seed(int(rng.randint(_MAX_SEED)))
 
-        def decode(z):
+        def decode(batch):
             return module.decode(
-                z, self.n_sampling_steps, stochastic=stochastic, generator=generator
+                batch["x"],
+                self.n_sampling_steps,
+                stochastic=stochastic,
+                generator=generator,
+                guidance=float(self.guidance_scale),
+                **self._c(batch),
             )
 
-        return self._unscale(self._infer(decode, Z))
+        data = {"x": Z} if c is None else {"x": Z, "c": c}
+        return self._unscale(self._infer(decode, data))
 
     def _score_scaled(self, data: dict) -> np.ndarray:
         rng = np.random.RandomState(self._score_seed)
@@ -329,5 +375,5 @@ class DiffusionGenerator(BaseGenerator):
         eps = torch.as_tensor(eps, dtype=torch.float32, device=device)
         u = torch.as_tensor(u, dtype=torch.float32, device=device)
         module = self.net_.module_
-        elbo = self._infer(lambda b: module.elbo(b["x"], eps, u), data)
+        elbo = self._infer(lambda b: module.elbo(b["x"], eps, u, **self._c(b)), data)
         return elbo.astype(np.float64) + self._log_jacobian(data["x"].shape[-1])

@@ -132,19 +132,30 @@ class SeasonalLatentProcess:
     def __init__(self, degree: int = 3):
         self.degree = degree
 
-    def _features(self, angle, shape) -> np.ndarray:
-        return seasonal_features(angle, self.degree, shape)
+    def _features(self, angle, shape, conditions=None) -> np.ndarray:
+        F = seasonal_features(angle, self.degree, shape)
+        if conditions is None:
+            return F
+        conditions = np.asarray(conditions, dtype=np.float64)[:, None, :]
+        C = np.broadcast_to(conditions, (*F.shape[:-1], conditions.shape[-1]))
+        return np.concatenate([F, C], -1)
 
     def fit(
-        self, mean: np.ndarray, var: np.ndarray, angle: np.ndarray | None = None
+        self,
+        mean: np.ndarray,
+        var: np.ndarray,
+        angle: np.ndarray | None = None,
+        conditions: np.ndarray | None = None,
     ) -> SeasonalLatentProcess:
         """Fit to posterior means and variances ``(n, steps, latent_dim)``.
 
         ``angle`` ``(n, steps)`` holds the time-of-year angle of every step,
-        or is None for a process without season.
+        or is None for a process without season. ``conditions`` ``(n, d)``
+        holds the encoded condition of every sequence, on which the mean and
+        the variance then depend linearly too (per label, for one-hot labels).
         """
         n, steps, dim = mean.shape
-        F = self._features(angle, (n, steps)).reshape(n * steps, -1)
+        F = self._features(angle, (n, steps), conditions).reshape(n * steps, -1)
         flat = mean.reshape(n * steps, dim).astype(np.float64)
         self.mean_coef_ = np.linalg.lstsq(F, flat, rcond=None)[0]
         resid = mean - (F @ self.mean_coef_).reshape(mean.shape)
@@ -187,12 +198,17 @@ class SeasonalLatentProcess:
         return np.maximum(F @ self.var_coef_, self._var_floor)
 
     def sample(
-        self, angle: np.ndarray | None, rng: np.random.RandomState, shape=None
+        self,
+        angle: np.ndarray | None,
+        rng: np.random.RandomState,
+        shape=None,
+        conditions: np.ndarray | None = None,
     ) -> np.ndarray:
         """Draw sequences of codes ``(n, steps, latent_dim)``.
 
         ``angle`` ``(n, steps)`` gives the season of every step; without it,
-        ``shape = (n, steps)`` gives the size.
+        ``shape = (n, steps)`` gives the size. ``conditions`` ``(n, d)`` are
+        the encoded conditions of the sequences, for a process fitted with them.
         """
         shape = np.shape(angle) if angle is not None else tuple(shape)
         if hasattr(self, "transition_"):
@@ -201,7 +217,7 @@ class SeasonalLatentProcess:
             )
         else:  # saved by sk_tsgen 0.1, whose process had a diagonal AR(1) link
             u = ar1_draws(shape, self.rho_, rng)
-        F = self._features(angle, shape)
+        F = self._features(angle, shape, conditions)
         return F @ self.mean_coef_ + np.sqrt(self._variance(F)) * u
 
 

@@ -155,3 +155,21 @@ def test_a_model_fitted_without_conditions_refuses_them(name, labelled):
     np.testing.assert_array_equal(
         model.score_samples(X[:4], y[:4]), model.score_samples(X[:4])
     )
+
+
+def test_guidance_scales_how_far_samples_follow_their_condition(label_fit):
+    if not hasattr(label_fit, "guidance_scale"):
+        pytest.skip("classifier-free guidance is the diffusion generator's")
+    gaps = {}
+    try:
+        for scale in (0.0, 1.0, 2.0):
+            label_fit.guidance_scale = scale
+            up = label_fit.sample(200, y="up", random_state=0)
+            down = label_fit.sample(200, y="down", random_state=0)
+            gaps[scale] = up.mean() - down.mean()
+    finally:
+        label_fit.guidance_scale = 1.0
+    # 0 ignores the condition: the same draws give the same series
+    assert gaps[0.0] == pytest.approx(0.0, abs=1e-6)
+    assert 0.7 * SHIFT < gaps[1.0] < 1.3 * SHIFT
+    assert gaps[2.0] > 1.5 * gaps[1.0]

@@ -308,8 +308,9 @@ def test_arrays_with_start_timestamps(daily):
         unconditional.sample(2, y="2030-01-01")
 
 
-def test_class_labels_as_y_are_ignored_in_a_pipeline():
-    """Pipelines pass class labels to every step's fit; they are not dates."""
+def test_class_labels_as_y_in_a_pipeline_are_conditions_not_dates():
+    """Pipelines pass class labels to every step's fit: the model is fitted
+    conditionally, and transform encodes series without their labels."""
     rng = np.random.RandomState(0)
     t = np.arange(32)
     freq = np.r_[rng.uniform(0.05, 0.15, 60), rng.uniform(0.4, 0.6, 60)]
@@ -318,6 +319,7 @@ def test_class_labels_as_y_are_ignored_in_a_pipeline():
     pipe = make_pipeline(_small(max_epochs=20, lr=3e-3), KNeighborsClassifier())
     assert pipe.fit(X, y).score(X, y) > 0.9
     assert pipe[0].prior_ == "standard"
+    assert pipe[0].conditions_.kind == "labels"
 
 
 def test_mixture_sampling_draws_whole_training_windows(fitted_arrays):

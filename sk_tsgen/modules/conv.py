@@ -35,6 +35,9 @@ class ConvEncoder(nn.Module):
         One per layer; kernel sizes are odd.
     latent_dim : int
         Size of the code of one latent step.
+    condition_dim : int
+        Length of the encoded condition, read as that many constant input
+        channels beside the series (0: none).
 
     Examples
     --------
@@ -53,9 +56,10 @@ class ConvEncoder(nn.Module):
         kernel_sizes: Sequence[int],
         strides: Sequence[int],
         latent_dim: int,
+        condition_dim: int = 0,
     ):
         super().__init__()
-        widths = [n_channels, *filters, 2 * latent_dim]
+        widths = [n_channels + condition_dim, *filters, 2 * latent_dim]
         layers: list[nn.Module] = []
         for i, (kernel, stride) in enumerate(zip(kernel_sizes, strides, strict=True)):
             if i:
@@ -67,7 +71,11 @@ class ConvEncoder(nn.Module):
             )
         self.body = nn.Sequential(*layers)
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor, c: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        if c is not None:
+            x = torch.cat([x, c[:, :, None].expand(-1, -1, x.shape[-1])], 1)
         mean, log_var = self.body(x).transpose(1, 2).chunk(2, dim=-1)
         return mean, log_var
 
@@ -77,7 +85,9 @@ class ConvDecoder(nn.Module):
 
     The encoder mirrored with ``ConvTranspose1d`` layers: every latent step is
     projected onto overlapping stretches of the output, so neighbouring latent
-    steps blend into one smooth series with no seam between them.
+    steps blend into one smooth series with no seam between them. The encoded
+    condition of a conditional model (``condition_dim`` values) joins the
+    code of every latent step.
 
     Examples
     --------
@@ -95,9 +105,10 @@ class ConvDecoder(nn.Module):
         kernel_sizes: Sequence[int],
         strides: Sequence[int],
         latent_dim: int,
+        condition_dim: int = 0,
     ):
         super().__init__()
-        widths = [latent_dim, *reversed(filters), n_channels]
+        widths = [latent_dim + condition_dim, *reversed(filters), n_channels]
         layers: list[nn.Module] = []
         pairs = list(zip(reversed(kernel_sizes), reversed(strides), strict=True))
         for i, (kernel, stride) in enumerate(pairs):
@@ -116,7 +127,9 @@ class ConvDecoder(nn.Module):
             )
         self.body = nn.Sequential(*layers)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
+    def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+        if c is not None:
+            z = torch.cat([z, c[:, None, :].expand(-1, z.shape[1], -1)], -1)
         return self.body(z.transpose(1, 2))
 
 

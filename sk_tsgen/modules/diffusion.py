@@ -116,6 +116,10 @@ class TrendSeasonDenoiser(nn.Module):
     patch_size : int, default=1
         Consecutive time steps per token (the last patch is padded); longer
         patches make a long window cheaper.
+    condition_dim : int, default=0
+        Length of the encoded condition of a conditional model, whose linear
+        embedding joins the noise level's (all zeros, "no condition", adds
+        nothing); 0 for none.
 
     Examples
     --------
@@ -137,9 +141,13 @@ class TrendSeasonDenoiser(nn.Module):
         trend_degree: int,
         n_harmonics: int,
         patch_size: int = 1,
+        condition_dim: int = 0,
     ):
         super().__init__()
         self.n_channels, self.n_timesteps = n_channels, n_timesteps
+        self.condition = (
+            nn.Linear(condition_dim, width, bias=False) if condition_dim else None
+        )
         self.patch_size = patch_size
         n_tokens = -(-n_timesteps // patch_size)
         self.input = nn.Linear(n_channels * patch_size, width)
@@ -163,9 +171,13 @@ class TrendSeasonDenoiser(nn.Module):
         nn.init.zeros_(self.coefficients.weight)
         nn.init.zeros_(self.coefficients.bias)
 
-    def forward(self, z: torch.Tensor, c_noise: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, z: torch.Tensor, c_noise: torch.Tensor, c: torch.Tensor | None = None
+    ) -> torch.Tensor:
         width = self.position.shape[-1]
         level = self.level(_level_features(c_noise, width))
+        if self.condition is not None and c is not None:
+            level = level + self.condition(c)
         n, p = len(z), self.patch_size
         n_tokens = self.position.shape[1]
         pad = n_tokens * p - self.n_timesteps
@@ -220,6 +232,8 @@ class ResidualMLPDenoiser(nn.Module):
         Size of the hidden layers.
     depth : int
         Number of residual blocks.
+    condition_dim : int, default=0
+        As for :class:`TrendSeasonDenoiser`.
 
     Examples
     --------
@@ -230,10 +244,20 @@ class ResidualMLPDenoiser(nn.Module):
     torch.Size([4, 2, 12])
     """
 
-    def __init__(self, n_channels: int, n_timesteps: int, width: int, depth: int):
+    def __init__(
+        self,
+        n_channels: int,
+        n_timesteps: int,
+        width: int,
+        depth: int,
+        condition_dim: int = 0,
+    ):
         super().__init__()
         n_values = n_channels * n_timesteps
         self.width = width
+        self.condition = (
+            nn.Linear(condition_dim, width, bias=False) if condition_dim else None
+        )
         self.input = nn.Linear(n_values, width)
         self.level = nn.Sequential(
             nn.Linear(width, width), nn.SiLU(), nn.Linear(width, width)
@@ -242,8 +266,12 @@ class ResidualMLPDenoiser(nn.Module):
         self.norm = nn.LayerNorm(width)
         self.output = nn.Linear(width, n_values)
 
-    def forward(self, z: torch.Tensor, c_noise: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, z: torch.Tensor, c_noise: torch.Tensor, c: torch.Tensor | None = None
+    ) -> torch.Tensor:
         level = self.level(_level_features(c_noise, self.width))
+        if self.condition is not None and c is not None:
+            level = level + self.condition(c)
         h = self.input(z.flatten(1)) + level
         for block in self.blocks:
             h = block(h, level)
@@ -280,6 +308,22 @@ class GaussianDiffusion(nn.Module):
         Noise levels where sampling ends and starts (on standardised data).
     train_log_sigma : tuple of float
         Mean and standard deviation of ``log sigma`` drawn in training.
+    condition_dim : int
+        Length of the encoded conditions ``c`` of a conditional model (0:
+        none), the last entry of which is the "given" flag. The centre of the
+        preconditioning then depends on them: the mean of the series is
+        ``mean + G (c' - c_mean)`` for a given condition ``c'`` (the entries
+        before the flag), with the least-squares gain ``G`` of the training
+        series on their conditions (:meth:`set_condition_statistics`), and the
+        training mean without one; the estimator then sets the axes and
+        spreads of the residuals, so with ``F = 0`` the model is already the
+        Gaussian around each condition's linear mean with the covariance the
+        conditions leave.
+    condition_dropout : float
+        Fraction of the training series whose encoded condition ``c`` is
+        dropped (set to zeros, "no condition") in every step, so that one
+        network learns the conditional and the unconditional denoiser that
+        classifier-free guidance (Ho and Salimans, 2022) combines.
 
     Examples
     --------
@@ -302,9 +346,12 @@ class GaussianDiffusion(nn.Module):
         sigma_min: float = 0.002,
         sigma_max: float = 80.0,
         train_log_sigma: tuple[float, float] = (-1.2, 1.2),
+        condition_dim: int = 0,
+        condition_dropout: float = 0.0,
     ):
         super().__init__()
         self.denoiser = denoiser
+        self.condition_dropout = condition_dropout
         self.shape = (n_channels, n_timesteps)
         self.sigma_min, self.sigma_max = sigma_min, sigma_max
         self.train_log_sigma = train_log_sigma
@@ -312,6 +359,10 @@ class GaussianDiffusion(nn.Module):
         self.register_buffer("mean", torch.zeros(n_values))
         self.register_buffer("axes", torch.eye(n_values))
         self.register_buffer("spread", torch.ones(n_values))
+        gain = torch.zeros(n_values, condition_dim - 1) if condition_dim else None
+        self.register_buffer("condition_gain", gain)
+        if condition_dim:
+            self.register_buffer("condition_mean", torch.zeros(condition_dim - 1))
 
     def set_data_statistics(self, mean, axes, spread) -> None:
         """Mean (d,), principal axes (d, d; one per column) and spreads (d,)
@@ -321,44 +372,94 @@ class GaussianDiffusion(nn.Module):
             self.axes.copy_(torch.as_tensor(axes))
             self.spread.copy_(torch.as_tensor(spread))
 
+    def set_condition_statistics(self, gain, condition_mean) -> None:
+        """Gain ``G`` (d, k) and mean (k,) of the encoded training conditions
+        (without their flag) that move the centre of a conditional model."""
+        with torch.no_grad():
+            self.condition_gain.copy_(torch.as_tensor(gain))
+            self.condition_mean.copy_(torch.as_tensor(condition_mean))
+
     # ------------------------------------------------------------ rotation
-    def _to_axes(self, x: torch.Tensor) -> torch.Tensor:
-        return (x.flatten(1) - self.mean) @ self.axes
+    def _centre(self, c: torch.Tensor | None, guidance: float = 1.0):
+        """The mean of the series given encoded conditions ``c`` (None or a
+        zero flag: the training mean), moved ``guidance`` times as far."""
+        if c is None or self.condition_gain is None:
+            return self.mean
+        given = c[:, -1:]
+        shift = ((c[:, :-1] - self.condition_mean) * given) @ self.condition_gain.T
+        return self.mean + guidance * shift
 
-    def _from_axes(self, y: torch.Tensor) -> torch.Tensor:
-        return (y @ self.axes.T + self.mean).view(-1, *self.shape)
+    def _to_axes(self, x: torch.Tensor, c=None) -> torch.Tensor:
+        return (x.flatten(1) - self._centre(c)) @ self.axes
 
-    def _denoise_axes(self, y: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
-        """Clean estimate, on the axes, of noisy ``y`` at levels ``sigma`` (n,)."""
+    def _from_axes(self, y: torch.Tensor, c=None, guidance=1.0) -> torch.Tensor:
+        return (y @ self.axes.T + self._centre(c, guidance)).view(-1, *self.shape)
+
+    def _denoiser(self, series, c_noise, c=None) -> torch.Tensor:
+        if c is None:
+            return self.denoiser(series, c_noise)
+        return self.denoiser(series, c_noise, c)
+
+    def _denoise_axes(
+        self, y: torch.Tensor, sigma: torch.Tensor, c: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Clean estimate, on the axes, of noisy ``y`` at levels ``sigma`` (n,),
+        given encoded conditions ``c`` (None: none)."""
         s = sigma[:, None]
         total = s**2 + self.spread**2
         c_in = total.rsqrt()
         c_skip = self.spread**2 / total
         c_out = s * self.spread * c_in
         series = (c_in * y) @ self.axes.T
-        out = self.denoiser(series.view(-1, *self.shape), sigma.log() / 4)
+        out = self._denoiser(series.view(-1, *self.shape), sigma.log() / 4, c)
         return c_skip * y + c_out * (out.flatten(1) @ self.axes)
 
-    def forward(self, x: torch.Tensor, **context) -> dict[str, torch.Tensor]:
+    def forward(
+        self, x: torch.Tensor, c: torch.Tensor | None = None, **context
+    ) -> dict[str, torch.Tensor]:
         """Per-series training loss: the network's error at random levels."""
+        if c is not None and self.training and self.condition_dropout:
+            keep = torch.rand(len(c), 1, device=c.device) >= self.condition_dropout
+            c = c * keep
         mean, std = self.train_log_sigma
         sigma = (mean + std * torch.randn(len(x), device=x.device)).exp()
-        y = self._to_axes(x)
+        y = self._to_axes(x, c)
         noisy = y + sigma[:, None] * torch.randn_like(y)
-        error = self._denoise_axes(noisy, sigma) - y
+        error = self._denoise_axes(noisy, sigma, c) - y
         # on every axis, the error of the network's own target (unit variance)
         s = sigma[:, None]
         weight = (s**2 + self.spread**2) / (s * self.spread) ** 2
         return {"squared_error": (weight * error.pow(2)).sum(1)}
 
     # ------------------------------------------------------------ the ODE
-    def _network(self, w: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
-        """The network's output on the axes, for its input ``w`` on the axes."""
+    def _network(
+        self,
+        w: torch.Tensor,
+        sigma: torch.Tensor,
+        c: torch.Tensor | None = None,
+        guidance: float = 1.0,
+    ) -> torch.Tensor:
+        """The network's output on the axes, for its input ``w`` on the axes.
+
+        With conditions ``c`` and ``guidance`` other than 1, the output is
+        classifier-free guided: ``F(no condition) + guidance * (F(c) -
+        F(no condition))``, from one pass over both.
+        """
         series = (w @ self.axes.T).view(-1, *self.shape)
-        out = self.denoiser(series, sigma.log().expand(len(w)) / 4)
+        levels = sigma.log().expand(len(w)) / 4
+        if c is None or guidance == 1.0:
+            out = self._denoiser(series, levels, c)
+        else:
+            both = self._denoiser(
+                torch.cat([series, series]),
+                torch.cat([levels, levels]),
+                torch.cat([c, torch.zeros_like(c)]),
+            )
+            conditional, unconditional = both.chunk(2)
+            out = unconditional + guidance * (conditional - unconditional)
         return out.flatten(1) @ self.axes
 
-    def _step(self, y: torch.Tensor, s, s_next) -> torch.Tensor:
+    def _step(self, y: torch.Tensor, s, s_next, **condition) -> torch.Tensor:
         """One step of the probability-flow ODE from level ``s`` to ``s_next``.
 
         In the network's input ``w_i = y_i / sqrt(sigma^2 + s_i^2)`` and the
@@ -371,15 +472,15 @@ class GaussianDiffusion(nn.Module):
         spread = self.spread
         w = y * (s**2 + spread**2).rsqrt()
         dtheta = torch.atan(s_next / spread) - torch.atan(s / spread)
-        f = self._network(w, s if s > 0 else s_next)
+        f = self._network(w, s if s > 0 else s_next, **condition)
         w_next = w - dtheta * f
         if s > 0 and s_next > 0:
-            w_next = w - dtheta * (f + self._network(w_next, s_next)) / 2
+            w_next = w - dtheta * (f + self._network(w_next, s_next, **condition)) / 2
         return w_next * (s_next**2 + spread**2).sqrt()
 
-    def _integrate(self, y, sigmas):
+    def _integrate(self, y, sigmas, **condition):
         for s, s_next in zip(sigmas[:-1], sigmas[1:], strict=True):
-            y = self._step(y, s, s_next)
+            y = self._step(y, s, s_next, **condition)
         return y
 
     def decode(
@@ -388,8 +489,11 @@ class GaussianDiffusion(nn.Module):
         n_steps: int = 16,
         stochastic: bool = False,
         generator: torch.Generator | None = None,
+        c: torch.Tensor | None = None,
+        guidance: float = 1.0,
     ) -> torch.Tensor:
-        """Series from standard normal ``latent`` (the noise at ``sigma_max``).
+        """Series from standard normal ``latent`` (the noise at ``sigma_max``),
+        given encoded conditions ``c`` with classifier-free ``guidance``.
 
         With ``stochastic=False`` the probability-flow ODE, integrated with
         Heun's method over ``n_steps`` levels (``2 * n_steps - 1`` network
@@ -403,8 +507,9 @@ class GaussianDiffusion(nn.Module):
             n_steps, self.sigma_min, self.sigma_max, device=latent.device
         )
         y = latent.flatten(1) @ self.axes * sigmas[0]
+        condition = {"c": c, "guidance": guidance}
         if not stochastic:
-            return self._from_axes(self._integrate(y, sigmas))
+            return self._from_axes(self._integrate(y, sigmas, **condition), c, guidance)
         gamma = math.sqrt(2) - 1
         for i in range(n_steps):
             s, s_next = sigmas[i], sigmas[i + 1]
@@ -415,25 +520,32 @@ class GaussianDiffusion(nn.Module):
                 ).to(y.device)
                 y = y + (s_hat**2 - s**2).sqrt() * noise
                 s = s_hat
-            y = self._step(y, s, s_next)
-        return self._from_axes(y)
+            y = self._step(y, s, s_next, **condition)
+        return self._from_axes(y, c, guidance)
 
-    def encode(self, x: torch.Tensor, n_steps: int = 16):
-        """Invert the ODE: the latent that :meth:`decode` maps (nearly) to ``x``.
+    def encode(self, x: torch.Tensor, n_steps: int = 16, c: torch.Tensor | None = None):
+        """Invert the ODE: the latent that :meth:`decode` maps (nearly) to ``x``
+        (given encoded conditions ``c``, unguided).
 
         Returns the latent and ``None`` (no variance: the map is deterministic).
         """
         sigmas = noise_schedule(
             n_steps, self.sigma_min, self.sigma_max, device=x.device
         )
-        y = self._integrate(self._to_axes(x), sigmas.flip(0))
+        y = self._integrate(self._to_axes(x, c), sigmas.flip(0), c=c)
         return (y @ self.axes.T).view(-1, *self.shape) / sigmas[0], None
 
     # ------------------------------------------------------------ the bound
     def elbo(
-        self, x: torch.Tensor, eps: torch.Tensor, u: torch.Tensor, **context
+        self,
+        x: torch.Tensor,
+        eps: torch.Tensor,
+        u: torch.Tensor,
+        c: torch.Tensor | None = None,
+        **context,
     ) -> torch.Tensor:
-        """Evidence lower bound of ``log p(x)`` per series, on the scaled data.
+        """Evidence lower bound of ``log p(x)`` per series, on the scaled data
+        (of ``log p(x | c)`` given encoded conditions ``c``).
 
         In log signal-to-noise ``lam = -2 log sigma`` between ``lam_min`` (at
         ``sigma_max``) and ``lam_max`` (at ``sigma_min``), the bound of a
@@ -455,7 +567,7 @@ class GaussianDiffusion(nn.Module):
             (lam_max - lam_min) / n_draws
         )
         sigma = (-lam / 2).exp()
-        y = self._to_axes(x)
+        y = self._to_axes(x, c)
         noise = eps.flatten(1) @ self.axes
         n = len(y)
         integral = y.new_zeros(n)
@@ -465,7 +577,8 @@ class GaussianDiffusion(nn.Module):
             k = slice(start, start + chunk)
             noisy = y[None] + sigma[k, None, None] * noise[k, None, :]
             levels = sigma[k].repeat_interleave(n)
-            clean = self._denoise_axes(noisy.reshape(-1, d), levels)
+            repeated = None if c is None else c.repeat(len(levels) // n, 1)
+            clean = self._denoise_axes(noisy.reshape(-1, d), levels, repeated)
             error = (y[None] - clean.view(-1, n, d)).pow(2).sum(-1)
             integral = integral + (lam[k].exp()[:, None] * error).sum(0)
         integral = integral * (lam_max - lam_min) / n_draws
