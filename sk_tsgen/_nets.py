@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 import torch
-import torch.nn.functional as F
 from skorch import NeuralNet
 from skorch.callbacks import Callback, PassthroughScoring
 from skorch.dataset import unpack_data
@@ -427,7 +426,7 @@ class ConditionalGANNet(AdversarialNet):
         if classify:
             scores, classes = discriminator(fake, c, return_classes=True)
             g_loss = generator_loss(scores, self.adversarial_loss)
-            g_total = g_loss + self.condition_weight * F.cross_entropy(classes, c)
+            g_total = g_loss + self.condition_weight * module.condition_loss(classes, c)
         else:
             g_loss = g_total = generator_loss(judge(fake), self.adversarial_loss)
         discriminator.requires_grad_(True)
@@ -449,7 +448,7 @@ class ConditionalGANNet(AdversarialNet):
 
         def auxiliary():  # the classifier learns the conditions of real series
             _, classes = discriminator(x, c, return_classes=True)
-            return self.condition_weight * F.cross_entropy(classes, c)
+            return self.condition_weight * module.condition_loss(classes, c)
 
         fake = fake.detach()
         d_loss = self._train_discriminator(
@@ -467,8 +466,8 @@ class ConditionalGANNet(AdversarialNet):
             z_hat, logits_fake = module.encode_parts(fake)
             e_loss = recon_loss + (z_hat - z).pow(2).mean()
             if c is not None:
-                e_loss = e_loss + F.cross_entropy(terms["logits"], c)
-                e_loss = e_loss + F.cross_entropy(logits_fake, c)
+                e_loss = e_loss + module.condition_loss(terms["logits"], c)
+                e_loss = e_loss + module.condition_loss(logits_fake, c)
             self.optimizer_encoder_.zero_grad()
             e_loss.backward()
             self.optimizer_encoder_.step()

@@ -7,23 +7,17 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-import pandas as pd
 import torch
 from numpy.typing import ArrayLike
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted
 
 from ._nets import ConditionalGANNet, MeanSquaredError
 from ._validation import (
     RandomStateLike,
-    check_n_samples,
-    check_series,
-    restore_layout,
 )
 from .base import BaseGenerator
+from .conditions import Conditions
 from .modules import (
     ConditionalGAN,
     PatchDiscriminator,
@@ -97,7 +91,8 @@ class TransformerGAN(BaseGenerator):
     noise and real series to codes that the generator reconstructs them from
     (and, conditional, to recognise the condition). The code of a series is
     ``[z, p]``: the noise estimate (``latent_dim`` values) then the
-    probabilities of the ``len(conditions_)`` conditions. :meth:`transform`
+    probabilities of the conditions (or, for covariates, the encoder's
+    estimate of their encoded values). :meth:`transform`
     returns it, :meth:`inverse_transform` generates from it (a one-hot ``p``
     asks for that condition), and :meth:`score_samples` is, in the spirit of
     AnoGAN (Schlegl et al., 2017) and its encoder form (Zenati et al., 2018),
@@ -177,13 +172,15 @@ class TransformerGAN(BaseGenerator):
 
     Attributes
     ----------
-    conditions_ : ndarray or None
-        The conditions seen in ``fit``, sorted; None when fitted without ``y``.
-    condition_frequencies_ : ndarray or None
-        Their frequencies in the training data, which :meth:`sample` draws
-        conditions from when it gets no ``y``.
+    conditions_ : sk_tsgen.conditions.Conditions or None
+        The encoding of the conditions ``y`` of ``fit``; None when fitted
+        without ``y``. For labels, ``conditions_.classes_`` holds them sorted
+        and ``conditions_.frequencies_`` their frequencies in the training
+        data, which :meth:`sample` draws conditions from when it gets no
+        ``y``; covariates are drawn as whole training rows.
     n_components_ : int
-        Size of the codes: ``latent_dim + len(conditions_)``.
+        Size of the codes: ``latent_dim`` plus the number of labels (or of
+        encoded covariate values, ``conditions_.dim_ - 1``).
     n_channels_, n_timesteps_, n_features_in_ : int
         Shape of the training series.
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
@@ -220,12 +217,13 @@ class TransformerGAN(BaseGenerator):
     >>> gan = TransformerGAN(embed_dim=16, depth=1, max_epochs=2, random_state=0)
     >>> gan.fit(X, y).sample(3, y="high", random_state=0).shape
     (3, 2, 12)
-    >>> gan.conditions_
+    >>> gan.conditions_.classes_
     array(['high', 'low'], dtype='<U4')
     >>> gan.transform(X).shape  # 16 noise values and 2 condition probabilities
     (200, 18)
     """
 
+    _conditional = True
     _parameter_constraints: dict = {
         **{
             key: value
@@ -304,9 +302,12 @@ class TransformerGAN(BaseGenerator):
         X : array-like of shape (n_series, n_timesteps) or \
                 (n_series, n_channels, n_timesteps), or DataFrame
             Training series in raw units.
-        y : array-like of shape (n_series,) or None, default=None
-            One condition per series (ints or strings, such as month names);
-            None trains an unconditional model.
+        y : array-like of shape (n_series,) or (n_series, n_covariates), \
+                DataFrame, or None, default=None
+            One condition per series: a label (ints or strings, such as month
+            names) or a row of static covariates (see
+            :class:`~sk_tsgen.conditions.Conditions`); None trains an
+            unconditional model.
 
         Returns
         -------
@@ -315,39 +316,39 @@ class TransformerGAN(BaseGenerator):
         """
         return super().fit(X, y)
 
-    def _check_input(self, X, y=None, *, reset: bool = False, context: bool = True):
-        X3 = check_series(self, X, reset=reset)
-        if reset:
-            if y is None:
-                self.conditions_ = self.condition_frequencies_ = None
-                return X3, {}
-            y = _check_conditions(y, len(X3))
-            self.conditions_, index, counts = np.unique(
-                y, return_inverse=True, return_counts=True
-            )
-            self.condition_frequencies_ = counts / counts.sum()
-            return X3, {"c": index.astype(np.int64)}
-        if y is None or self.conditions_ is None or not context:
-            return X3, {}
-        return X3, {"c": self._condition_index(y, len(X3), "series")}
+    def _check_conditions(
+        self, y, n_series: int, *, reset: bool = False, context: bool = True
+    ) -> dict:
+        """The network reads label indices, or encoded covariate vectors
+        (without their "given" flag: it reads every condition it gets)."""
+        out = super()._check_conditions(y, n_series, reset=reset, context=context)
+        if "c" in out:
+            out["c"] = self._network_conditions(out["c"])
+        return out
 
-    def _condition_index(self, y, n: int, what: str) -> np.ndarray:
-        """Indices into ``conditions_`` of ``y`` (one condition, or one per row)."""
-        if np.ndim(y) == 0:
-            y = np.repeat(np.asarray(y, dtype=object), n)
-        y = _check_conditions(y, n, what)
-        index = pd.Index(self.conditions_).get_indexer(y)
-        if (index < 0).any():
-            unknown = list(dict.fromkeys(y[index < 0].tolist()))
-            raise ValueError(
-                f"unknown condition(s) {unknown[:5]}; {type(self).__name__} was "
-                f"fitted on the conditions {self.conditions_.tolist()}."
-            )
-        return index.astype(np.int64)
+    def _network_conditions(self, encoded: np.ndarray) -> np.ndarray:
+        if self.conditions_.kind == "labels":
+            return encoded[:, :-1].argmax(1).astype(np.int64)
+        return encoded[:, :-1]
+
+    def _upgrade_conditions(self) -> None:
+        """Conditions of a model saved before they were shared by every
+        generator: the sorted labels and their frequencies."""
+        labels = getattr(self, "conditions_", None)
+        if isinstance(labels, np.ndarray):
+            conditions = Conditions()
+            conditions.kind = "labels"
+            conditions.classes_ = labels
+            conditions.frequencies_ = self.__dict__.pop("condition_frequencies_")
+            conditions.dim_ = len(labels) + 1
+            self.conditions_ = conditions
 
     @property
     def _n_conditions(self) -> int:
-        return 0 if self.conditions_ is None else len(self.conditions_)
+        """Labels, or encoded covariate values, that the network reads."""
+        self._upgrade_conditions()
+        conditions = getattr(self, "conditions_", None)
+        return 0 if conditions is None else conditions.dim_ - 1
 
     # -------------------------------------------------------------- model
     def _build_module(self) -> ConditionalGAN:
@@ -359,6 +360,7 @@ class TransformerGAN(BaseGenerator):
         C, T, E = self.n_channels_, self.n_timesteps_, self.embed_dim
         shape = dict(embed_dim=E, depth=self.depth, n_heads=self.n_heads)
         K = self._n_conditions
+        covariates = K > 0 and self.conditions_.kind == "covariates"
         return ConditionalGAN(
             TransformerGenerator(
                 C, T, self.latent_dim, condition_dim=E if K else 0, **shape
@@ -367,11 +369,13 @@ class TransformerGAN(BaseGenerator):
                 PatchTransformer(C, T, self.patch_size, dropout=self.dropout, **shape),
                 E,
                 n_conditions=K,
+                covariates=covariates,
             ),
             PatchTransformer(C, T, self.patch_size, **shape),
             latent_dim=self.latent_dim,
             embed_dim=E,
             n_conditions=K,
+            covariates=covariates,
         )
 
     def _net_params(self) -> dict:
@@ -417,75 +421,13 @@ class TransformerGAN(BaseGenerator):
         scores = self._infer(score, data).astype(np.float64)
         return scores + self._log_jacobian(data["x"].shape[-1])
 
-    def _training_scores(self, data: dict) -> np.ndarray:
-        # as predict scores series without conditions: through the encoder's
-        return self._score_scaled({"x": data["x"]})
-
     # ------------------------------------------------------------ sampling
-    def _draw_latent(self, n_samples: int, y, rng):
-        index = self._sample_conditions(n_samples, y, rng)
+    def _draw_latent(self, n_samples: int, c, rng):
+        """Codes ``[z, p]``: noise, and the encoded conditions (one-hot labels)."""
         z = rng.standard_normal((n_samples, self._latent_dim))
-        if index is None:
+        if c is None:
             return z
-        return np.hstack([z, np.eye(self._n_conditions)[index]])
-
-    def _sample_conditions(self, n_samples: int, y, rng):
-        if self.conditions_ is None:
-            if y is not None:
-                raise ValueError(
-                    "TransformerGAN was fitted without conditions, so it is "
-                    "unconditional; call sample without y, or fit with y."
-                )
-            return None
-        if y is None:
-            return rng.choice(
-                self._n_conditions, size=n_samples, p=self.condition_frequencies_
-            )
-        return self._condition_index(y, n_samples, "samples")
-
-    def sample(
-        self,
-        n_samples: int = 1,
-        *,
-        y: ArrayLike | None = None,
-        random_state: RandomStateLike = None,
-        return_y: bool = False,
-    ):
-        """Generate new series, for given conditions or at the training frequencies.
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-            Number of series to generate.
-        y : condition, array-like of shape (n_samples,) or None, default=None
-            One condition for every series (``"January"``), or one per series.
-            None draws the conditions at their frequencies in the training
-            data. Only for models fitted with conditions.
-        random_state : int, RandomState instance or None, default=None
-            Seed of the conditions and the noise. An int gives the same series
-            on every call, without touching the global random states.
-        return_y : bool, default=False
-            Whether to also return the condition of every series.
-
-        Returns
-        -------
-        X : ndarray or DataFrame
-            ``n_samples`` series in the layout and units of the training data.
-        y : ndarray of shape (n_samples,)
-            Their conditions; only with ``return_y=True``.
-        """
-        check_is_fitted(self)
-        n_samples = check_n_samples(n_samples)
-        if return_y and self.conditions_ is None:
-            raise ValueError(
-                "return_y=True needs a model fitted with conditions (fit(X, y))."
-            )
-        codes = self._draw_latent(n_samples, y, check_random_state(random_state))
-        X3 = self._decode(codes).astype(self._output_dtype, copy=False)
-        X = restore_layout(self, X3)
-        if return_y:
-            return X, self.conditions_[codes[:, self._latent_dim :].argmax(1)]
-        return X
+        return np.hstack([z, c[:, :-1]])
 
     def score_samples(self, X: ArrayLike, y: ArrayLike | None = None) -> np.ndarray:
         """Reconstruction score of each series (higher = more normal).
@@ -511,28 +453,3 @@ class TransformerGAN(BaseGenerator):
         scores : ndarray of shape (n_series,)
         """
         return super().score_samples(X, y)
-
-
-def _check_conditions(y, n: int, what: str = "series") -> np.ndarray:
-    """``y`` as a 1-D array of ``n`` discrete conditions, or a named error."""
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.ndim != 1:
-        raise ValueError(
-            f"y must hold one condition per {what.rstrip('s')}: a 1-D array, "
-            f"got shape {y.shape}."
-        )
-    if len(y) != n:
-        raise ValueError(f"y holds {len(y)} conditions for {n} {what}.")
-    if y.dtype.kind == "f" and not np.isfinite(y).all():
-        raise ValueError("y contains NaN or infinity; conditions must be labels.")
-    kind = type_of_target(y) if y.dtype.kind in "iufb" else "multiclass"
-    if kind not in ("binary", "multiclass"):
-        raise ValueError(
-            "y must hold discrete conditions (ints or strings such as month "
-            f"names), got {kind} values."
-        )
-    if y.dtype.kind == "O" and any(value is None for value in y):
-        raise ValueError("y contains None; every series needs a condition.")
-    return y

@@ -126,18 +126,24 @@ def test_covariates_shape_the_samples(covariate_fit):
         covariate_fit.sample(1, y=pd.DataFrame({"level": [0.0], "site": ["c"]}))
 
 
-def test_a_saved_model_keeps_its_conditions(label_fit, covariate_fit, tmp_path):
-    for model in (label_fit, covariate_fit):
-        path = tmp_path / "model.npz"
-        model.save(path)
-        loaded = load(path)
-        X, y = model.sample(5, random_state=3, return_y=True)
-        X_loaded, y_loaded = loaded.sample(5, random_state=3, return_y=True)
-        np.testing.assert_allclose(X_loaded, X, rtol=1e-6)
-        if isinstance(y, pd.DataFrame):
-            pd.testing.assert_frame_equal(y_loaded, y)
-        else:
-            np.testing.assert_array_equal(y_loaded, y)
+def _assert_saved_and_loaded_alike(model, path):
+    model.save(path)
+    loaded = load(path)
+    X, y = model.sample(5, random_state=3, return_y=True)
+    X_loaded, y_loaded = loaded.sample(5, random_state=3, return_y=True)
+    np.testing.assert_allclose(X_loaded, X, rtol=1e-6)
+    if isinstance(y, pd.DataFrame):
+        pd.testing.assert_frame_equal(y_loaded, y)
+    else:
+        np.testing.assert_array_equal(y_loaded, y)
+
+
+def test_a_saved_model_keeps_its_labels(label_fit, tmp_path):
+    _assert_saved_and_loaded_alike(label_fit, tmp_path / "model.npz")
+
+
+def test_a_saved_model_keeps_its_covariates(covariate_fit, tmp_path):
+    _assert_saved_and_loaded_alike(covariate_fit, tmp_path / "model.npz")
 
 
 @pytest.mark.parametrize("name", CONDITIONAL)

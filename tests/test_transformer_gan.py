@@ -1,5 +1,6 @@
 """TransformerGAN: conditions, the encoder that inverts the generator, its score."""
 
+import copy
 import math
 import pickle
 
@@ -8,7 +9,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
-from sk_tsgen import TransformerGAN
+from sk_tsgen import TransformerGAN, load
 from sk_tsgen.datasets import make_sines
 
 
@@ -34,8 +35,8 @@ def conditional(levels):
 # ---------------------------------------------------------------- conditions
 def test_conditions_are_learned_from_labels(conditional, levels):
     X, y = levels
-    assert_array_equal(conditional.conditions_, ["high", "low", "mid"])
-    assert_allclose(conditional.condition_frequencies_, [1 / 6, 1 / 2, 1 / 3])
+    assert_array_equal(conditional.conditions_.classes_, ["high", "low", "mid"])
+    assert_allclose(conditional.conditions_.frequencies_, [1 / 6, 1 / 2, 1 / 3])
     assert conditional.n_components_ == 16 + 3
 
 
@@ -53,8 +54,8 @@ def test_sample_follows_the_prompt(conditional, levels):
 def test_sample_without_y_draws_the_training_frequencies(conditional):
     synth, drawn = conditional.sample(3000, random_state=0, return_y=True)
     names, counts = np.unique(drawn, return_counts=True)
-    assert_array_equal(names, conditional.conditions_)
-    assert_allclose(counts / 3000, conditional.condition_frequencies_, atol=0.03)
+    assert_array_equal(names, conditional.conditions_.classes_)
+    assert_allclose(counts / 3000, conditional.conditions_.frequencies_, atol=0.03)
     # the series do belong to the conditions returned with them
     assert synth[drawn == "high"].mean() > synth[drawn == "low"].mean() + 3
 
@@ -68,7 +69,7 @@ def test_integer_conditions(levels):
     X, y = levels
     codes = np.searchsorted(["high", "low", "mid"], y) + 1  # 1, 2, 3
     gan = small(max_epochs=2).fit(X, codes)
-    assert_array_equal(gan.conditions_, [1, 2, 3])
+    assert_array_equal(gan.conditions_.classes_, [1, 2, 3])
     assert gan.sample(2, y=3).shape == (2, 2, 12)
     assert gan.sample(2, y=np.int64(1)).shape == (2, 2, 12)
 
@@ -76,8 +77,8 @@ def test_integer_conditions(levels):
 @pytest.mark.parametrize(
     "y, message",
     [
-        ("spring", r"unknown condition\(s\) \['spring'\]; .* \['high', 'low', 'mid'\]"),
-        (["low", "July", "July"], r"unknown condition\(s\) \['July'\]"),
+        ("spring", r"unknown label\(s\) \['spring'\].* \['high', 'low', 'mid'\]"),
+        (["low", "July", "July"], r"unknown label\(s\) \['July'\]"),
         (["low", "mid"], "y holds 2 conditions for 3 samples"),
         ([["low"] * 3] * 2, "1-D array"),
     ],
@@ -90,7 +91,7 @@ def test_bad_prompts_name_the_problem(conditional, y, message):
 def test_unconditional_model(levels):
     X, _ = levels
     gan = small(max_epochs=2).fit(X)
-    assert gan.conditions_ is None and gan.condition_frequencies_ is None
+    assert gan.conditions_ is None
     assert gan.n_components_ == 16
     with pytest.raises(ValueError, match="unconditional; call sample without y"):
         gan.sample(2, y="low")
@@ -103,13 +104,12 @@ def test_unconditional_model(levels):
 @pytest.mark.parametrize(
     "y, message",
     [
-        (np.linspace(0, 1, 360), "discrete conditions .* got continuous"),
         (np.r_[np.nan, np.ones(359)], "NaN"),
         (np.array([None] + ["a"] * 359, dtype=object), "None"),
         (np.zeros(5), "y holds 5 conditions for 360 series"),
-        (np.zeros((360, 2)), "1-D array"),
+        (np.zeros((360, 2, 2)), "1-D .* or 2-D"),
     ],
-    ids=["continuous", "nan", "none", "length", "2d"],
+    ids=["nan", "none", "length", "3d"],
 )
 def test_bad_conditions_in_fit_name_the_problem(levels, y, message):
     with pytest.raises(ValueError, match=message):
@@ -118,9 +118,9 @@ def test_bad_conditions_in_fit_name_the_problem(levels, y, message):
 
 def test_score_with_wrong_conditions_names_the_problem(conditional, levels):
     X, _ = levels
-    with pytest.raises(ValueError, match="y holds 1 conditions for 5 series"):
-        conditional.score_samples(X[:5], y=["low"])
-    with pytest.raises(ValueError, match="unknown condition"):
+    with pytest.raises(ValueError, match="y holds 2 conditions for 5 series"):
+        conditional.score_samples(X[:5], y=["low", "mid"])
+    with pytest.raises(ValueError, match="unknown label"):
         conditional.score_samples(X[:2], y=["low", "winter"])
 
 
@@ -130,7 +130,7 @@ def test_codes_are_noise_and_condition_probabilities(conditional, levels):
     codes = conditional.transform(X)
     probabilities = codes[:, 16:]
     assert_allclose(probabilities.sum(1), 1, rtol=1e-5)
-    read = conditional.conditions_[probabilities.argmax(1)]
+    read = conditional.conditions_.classes_[probabilities.argmax(1)]
     assert np.mean(read == y) > 0.95
 
 
@@ -267,7 +267,7 @@ def test_discriminator_classifier_reads_the_conditions(conditional, levels):
     x = torch.as_tensor(conditional._scale(X), dtype=torch.float32)
     with torch.no_grad():
         _, classes = module.discriminator.eval()(x, return_classes=True)
-    read = conditional.conditions_[classes.argmax(1).numpy()]
+    read = conditional.conditions_.classes_[classes.argmax(1).numpy()]
     assert (read == y).mean() > 0.95
 
 
@@ -303,3 +303,20 @@ def test_bad_parameters_name_the_problem(levels):
         small(dropout=1.0).fit(levels[0])
     with pytest.raises(ValueError, match="adversarial_loss"):
         small(adversarial_loss="wasserstein").fit(levels[0])
+
+
+def test_a_file_saved_with_the_earlier_conditions_still_loads(conditional, tmp_path):
+    """Files of earlier versions held the sorted labels in ``conditions_`` and
+    their frequencies in ``condition_frequencies_``."""
+    old = copy.deepcopy(conditional)
+    old.condition_frequencies_ = conditional.conditions_.frequencies_
+    old.conditions_ = conditional.conditions_.classes_
+    old.save(tmp_path / "old.npz")
+    loaded = load(tmp_path / "old.npz")
+    assert_array_equal(loaded.conditions_.classes_, ["high", "low", "mid"])
+    assert not hasattr(loaded, "condition_frequencies_")
+    assert_allclose(
+        loaded.sample(4, y="low", random_state=0),
+        conditional.sample(4, y="low", random_state=0),
+        rtol=1e-6,
+    )

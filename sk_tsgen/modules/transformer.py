@@ -149,7 +149,10 @@ class PatchDiscriminator(nn.Module):
     told apart from the data. A conditional discriminator also has a
     classifier head that reads the condition from ``h`` (the auxiliary
     classifier of AC-GAN, Odena et al., 2017); ``return_classes=True`` returns
-    its logits with the real/generated logit.
+    its logits with the real/generated logit. With ``covariates=True`` the
+    conditions are encoded covariate vectors ``c`` of ``n_conditions`` values
+    instead of label indices: the projection embeds them linearly (``c @ E``)
+    and the classifier head estimates them.
 
     Examples
     --------
@@ -163,9 +166,16 @@ class PatchDiscriminator(nn.Module):
     [torch.Size([4]), torch.Size([4, 3])]
     """
 
-    def __init__(self, body: nn.Module, embed_dim: int, n_conditions: int = 0):
+    def __init__(
+        self,
+        body: nn.Module,
+        embed_dim: int,
+        n_conditions: int = 0,
+        covariates: bool = False,
+    ):
         super().__init__()
         self.body = body
+        self.covariates = covariates
         self.head = nn.Linear(embed_dim + 1, 1)
         self.projection = (
             nn.Embedding(n_conditions, embed_dim) if n_conditions else None
@@ -187,7 +197,10 @@ class PatchDiscriminator(nn.Module):
         spread = (var + 1e-8).sqrt().mean().expand(len(h), 1)
         logit = self.head(torch.cat([h, spread], dim=1)).squeeze(-1)
         if self.projection is not None and c is not None:
-            logit = logit + (self.projection(c) * h).sum(-1)
+            embedded = (
+                c @ self.projection.weight if self.covariates else self.projection(c)
+            )
+            logit = logit + (embedded * h).sum(-1)
         if return_classes:
             return logit, self.classifier(h)
         return logit
@@ -200,7 +213,9 @@ class ConditionalGAN(nn.Module):
     need to make it, and ``p`` the probabilities of the conditions (absent for
     an unconditional model). :meth:`decode` turns ``[z, p]`` into a series
     with the condition embedding ``p @ E``, which for a one-hot ``p`` is the
-    embedding of that condition.
+    embedding of that condition. With ``covariates=True`` a condition is an
+    encoded vector of ``n_conditions`` covariates rather than a label index:
+    ``p`` is then the encoder's estimate of it, embedded the same way.
 
     The training loop lives in the skorch net; :meth:`forward` gives the
     encoder's reconstruction terms that it reports and validates.
@@ -212,6 +227,8 @@ class ConditionalGAN(nn.Module):
     encoder : nn.Module
         Maps series to features of size ``embed_dim``.
     latent_dim, embed_dim, n_conditions : int
+    covariates : bool, default=False
+        Whether conditions are covariate vectors (True) or label indices.
 
     Examples
     --------
@@ -236,9 +253,11 @@ class ConditionalGAN(nn.Module):
         latent_dim: int,
         embed_dim: int,
         n_conditions: int = 0,
+        covariates: bool = False,
     ):
         super().__init__()
         self.latent_dim, self.n_conditions = latent_dim, n_conditions
+        self.covariates = covariates
         self.generator = generator
         self.discriminator = discriminator
         self.encoder = encoder
@@ -265,17 +284,38 @@ class ConditionalGAN(nn.Module):
 
     # ------------------------------------------------------------ generation
     def embed_conditions(self, c: torch.Tensor | None):
-        """Condition embeddings of indices ``c`` (None when unconditional)."""
+        """Condition embeddings of indices (or covariate vectors) ``c``; None
+        when unconditional."""
         if self.condition_embedding is None or c is None:
             return None
+        if self.covariates:
+            return c @ self.condition_embedding.weight
         return self.condition_embedding(c)
+
+    def condition_vector(self, c: torch.Tensor) -> torch.Tensor:
+        """``p`` of known conditions: one-hot labels, or the covariates."""
+        if self.covariates:
+            return c
+        return F.one_hot(c, self.n_conditions).to(torch.float32)
+
+    def _read_conditions(self, logits: torch.Tensor) -> torch.Tensor:
+        """``p`` as the encoder reads it: label probabilities or covariates."""
+        return logits if self.covariates else logits.softmax(dim=1)
+
+    def condition_loss(self, predicted: torch.Tensor, c: torch.Tensor):
+        """How far conditions read from series are from ``c``: the
+        cross-entropy of labels, the mean squared error of covariates."""
+        if self.covariates:
+            return (predicted - c).pow(2).mean()
+        return F.cross_entropy(predicted, c)
 
     def generate(self, z: torch.Tensor, c: torch.Tensor | None = None):
         """Series made from noise ``z`` for condition indices ``c``."""
         return self.generator(z, self.embed_conditions(c))
 
-    def decode(self, codes: torch.Tensor) -> torch.Tensor:
-        """Series of codes ``[z, p]`` (``p``: condition probabilities)."""
+    def decode(self, codes: torch.Tensor, c: torch.Tensor | None = None):
+        """Series of codes ``[z, p]`` (``p``: condition probabilities); the
+        code carries the condition, so ``c`` is not read."""
         z, p = codes[:, : self.latent_dim], codes[:, self.latent_dim :]
         condition = None
         if self.condition_embedding is not None:
@@ -288,10 +328,12 @@ class ConditionalGAN(nn.Module):
         out = self.encoder_head(self.encoder(x))
         return out[:, : self.latent_dim], out[:, self.latent_dim :]
 
-    def encode(self, x: torch.Tensor):
-        """Codes ``[z, p]`` and condition logits of series ``x``."""
+    def encode(self, x: torch.Tensor, c: torch.Tensor | None = None):
+        """Codes ``[z, p]`` and condition logits of series ``x``; ``p`` is that
+        of the known conditions ``c`` where given, the encoder's otherwise."""
         z, logits = self.encode_parts(x)
-        return torch.cat([z, logits.softmax(dim=1)], dim=1), logits
+        p = self._read_conditions(logits) if c is None else self.condition_vector(c)
+        return torch.cat([z, p], dim=1), logits
 
     def reconstruct(self, x: torch.Tensor, c: torch.Tensor | None = None):
         """Series through the encoder and generator, with known conditions
@@ -300,15 +342,14 @@ class ConditionalGAN(nn.Module):
         if self.condition_embedding is None:
             return self.generator(z)
         if c is None:
-            return self.generator(
-                z, logits.softmax(1) @ self.condition_embedding.weight
-            )
+            p = self._read_conditions(logits)
+            return self.generator(z, p @ self.condition_embedding.weight)
         return self.generate(z, c)
 
     def forward(self, x: torch.Tensor, c: torch.Tensor | None = None, **context):
         """Squared reconstruction error per series (through the encoder's
         probabilities) and the condition logits."""
         z, logits = self.encode_parts(x)
-        codes = torch.cat([z, logits.softmax(dim=1)], dim=1)
+        codes = torch.cat([z, self._read_conditions(logits)], dim=1)
         error = (self.decode(codes) - x).pow(2).flatten(1).sum(1)
         return {"squared_error": error, "z": z, "logits": logits}
