@@ -236,6 +236,7 @@ class BaseGenerator(
         "sample_from": [StrOptions({"mixture", "prior"})],
         "n_mixture_components": [Interval(Integral, 1, None, closed="left")],
         "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
+        "conditional": ["boolean"],
         "device": [str, torch.device, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -290,6 +291,8 @@ class BaseGenerator(
         if not self._conditional:
             return {}
         if reset:
+            if not self.conditional:
+                y = None
             self.conditions_ = None if y is None else Conditions()
             if y is None:
                 return {}

@@ -158,6 +158,12 @@ class ConvVAE(BaseVAE):
     contamination : "auto" or float in (0, 0.5], default="auto"
         Sets ``offset_``, the threshold of :meth:`predict`, as in
         :class:`~sk_tsgen.DenseVAE`.
+    conditional : bool, default=True
+        Whether ``fit(X, y)`` learns the conditions ``y`` (labels or static
+        covariates): the model is then ``p(x | y)``. False ignores ``y``, as
+        an unsupervised step of a ``Pipeline`` passed a classifier's target
+        should: a conditional model's codes leave out what its condition
+        says, which a classifier after it needs.
     device : str or torch.device, default="auto"
         Where the network runs; ``"auto"`` uses CUDA when available.
     random_state : int, RandomState instance or None, default=None
@@ -252,6 +258,7 @@ class ConvVAE(BaseVAE):
         callbacks: list | None = None,
         n_mc_samples: int = 16,
         contamination: str | float = "auto",
+        conditional: bool = True,
         device: str = "auto",
         random_state: RandomStateLike = None,
         verbose: int = 0,
@@ -276,6 +283,7 @@ class ConvVAE(BaseVAE):
         self.callbacks = callbacks
         self.n_mc_samples = n_mc_samples
         self.contamination = contamination
+        self.conditional = conditional
         self.device = device
         self.random_state = random_state
         self.verbose = verbose

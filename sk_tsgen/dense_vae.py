@@ -62,6 +62,12 @@ class DenseVAE(BaseVAE):
         fraction of the training series is labelled anomalous; with ``"auto"``,
         the lower Tukey fence of the training scores (first quartile minus 1.5
         interquartile ranges).
+    conditional : bool, default=True
+        Whether ``fit(X, y)`` learns the conditions ``y`` (labels or static
+        covariates): the model is then ``p(x | y)``. False ignores ``y``, as
+        an unsupervised step of a ``Pipeline`` passed a classifier's target
+        should: a conditional model's codes leave out what its condition
+        says, which a classifier after it needs.
     device : str or torch.device, default="auto"
         Where the network runs; ``"auto"`` uses CUDA when available.
     random_state : int, RandomState instance or None, default=None
@@ -150,6 +156,7 @@ class DenseVAE(BaseVAE):
         sample_from: str = "mixture",
         n_mixture_components: int = 10,
         contamination: str | float = "auto",
+        conditional: bool = True,
         device: str = "auto",
         random_state: RandomStateLike = None,
         verbose: int = 0,
@@ -166,6 +173,7 @@ class DenseVAE(BaseVAE):
         self.sample_from = sample_from
         self.n_mixture_components = n_mixture_components
         self.contamination = contamination
+        self.conditional = conditional
         self.device = device
         self.random_state = random_state
         self.verbose = verbose

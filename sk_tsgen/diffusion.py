@@ -114,6 +114,12 @@ class DiffusionGenerator(BaseGenerator):
     contamination : "auto" or float in (0, 0.5], default="auto"
         Sets ``offset_``, the threshold of :meth:`predict` (see
         :class:`DenseVAE`), from the scores of (at most 5000) training series.
+    conditional : bool, default=True
+        Whether ``fit(X, y)`` learns the conditions ``y`` (labels or static
+        covariates): the model is then ``p(x | y)``. False ignores ``y``, as
+        an unsupervised step of a ``Pipeline`` passed a classifier's target
+        should: a conditional model's codes leave out what its condition
+        says, which a classifier after it needs.
     device : str or torch.device, default="auto"
         Where the network runs; ``"auto"`` uses CUDA when available.
     random_state : int, RandomState instance or None, default=None
@@ -223,6 +229,7 @@ class DiffusionGenerator(BaseGenerator):
         callbacks: list | None = None,
         n_mc_samples: int = 16,
         contamination: str | float = "auto",
+        conditional: bool = True,
         device: str = "auto",
         random_state: RandomStateLike = None,
         verbose: int = 0,
@@ -245,6 +252,7 @@ class DiffusionGenerator(BaseGenerator):
         self.callbacks = callbacks
         self.n_mc_samples = n_mc_samples
         self.contamination = contamination
+        self.conditional = conditional
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -292,20 +300,27 @@ class DiffusionGenerator(BaseGenerator):
         flat = train["x"].reshape(len(train["x"]), -1).astype(np.float64)
         mean = flat.mean(axis=0)
         centred = flat - mean
+        fitted = None
         if self._c(train):
             conditions = train["c"][:, :-1].astype(np.float64)
             condition_mean = conditions.mean(axis=0)
             conditions = conditions - condition_mean
             gain = np.linalg.lstsq(conditions, centred, rcond=None)[0]
-            module.set_condition_statistics(
-                gain.T.astype(np.float32), condition_mean.astype(np.float32)
-            )
-            centred = centred - conditions @ gain
+            fitted = conditions @ gain
+            centred = centred - fitted
         variances, axes = np.linalg.eigh(centred.T @ centred / len(flat))
         # axes with (next to) no spread get a small one, a millionth of the
         # largest variance, so every axis can still be denoised and sampled
         floor = _MIN_RELATIVE_VARIANCE * max(float(variances.max()), 1.0)
         spread = np.sqrt(np.maximum(variances, floor))
+        if fitted is not None:
+            # without its condition a series also varies by its condition's mean
+            between = ((fitted @ axes) ** 2).mean(axis=0)
+            module.set_condition_statistics(
+                gain.T.astype(np.float32),
+                condition_mean.astype(np.float32),
+                np.sqrt(np.maximum(variances + between, floor)).astype(np.float32),
+            )
         module.set_data_statistics(
             *(a.astype(np.float32) for a in (mean, axes, spread))
         )

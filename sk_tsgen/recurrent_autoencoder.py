@@ -89,6 +89,12 @@ class RecurrentAutoencoder(BaseGenerator):
         Sets ``offset_``, the threshold of :meth:`predict`: with a float, that
         fraction of the training series is labelled anomalous; with ``"auto"``,
         the lower Tukey fence of the training scores.
+    conditional : bool, default=True
+        Whether ``fit(X, y)`` learns the conditions ``y`` (labels or static
+        covariates): the model is then ``p(x | y)``. False ignores ``y``, as
+        an unsupervised step of a ``Pipeline`` passed a classifier's target
+        should: a conditional model's codes leave out what its condition
+        says, which a classifier after it needs.
     device : str or torch.device, default="auto"
         Where the network runs; ``"auto"`` uses CUDA when available.
     random_state : int, RandomState instance or None, default=None
@@ -187,6 +193,7 @@ class RecurrentAutoencoder(BaseGenerator):
         callbacks: list | None = None,
         n_mixture_components: int = 10,
         contamination: str | float = "auto",
+        conditional: bool = True,
         device: str = "auto",
         random_state: RandomStateLike = None,
         verbose: int = 0,
@@ -203,6 +210,7 @@ class RecurrentAutoencoder(BaseGenerator):
         self.callbacks = callbacks
         self.n_mixture_components = n_mixture_components
         self.contamination = contamination
+        self.conditional = conditional
         self.device = device
         self.random_state = random_state
         self.verbose = verbose

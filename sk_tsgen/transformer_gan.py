@@ -162,6 +162,12 @@ class TransformerGAN(BaseGenerator):
         Sets ``offset_``, the threshold of :meth:`predict`: with a float, that
         fraction of the training series is labelled anomalous; with ``"auto"``,
         the lower Tukey fence of the training scores.
+    conditional : bool, default=True
+        Whether ``fit(X, y)`` learns the conditions ``y`` (labels or static
+        covariates): the model is then ``p(x | y)``. False ignores ``y``, as
+        an unsupervised step of a ``Pipeline`` passed a classifier's target
+        should: a conditional model's codes leave out what its condition
+        says, which a classifier after it needs.
     device : str or torch.device, default="auto"
         Where the networks run; ``"auto"`` uses CUDA when available.
     random_state : int, RandomState instance or None, default=None
@@ -267,6 +273,7 @@ class TransformerGAN(BaseGenerator):
         validation_fraction: float = 0.0,
         callbacks: list | None = None,
         contamination: str | float = "auto",
+        conditional: bool = True,
         device: str = "auto",
         random_state: RandomStateLike = None,
         verbose: int = 0,
@@ -289,6 +296,7 @@ class TransformerGAN(BaseGenerator):
         self.validation_fraction = validation_fraction
         self.callbacks = callbacks
         self.contamination = contamination
+        self.conditional = conditional
         self.device = device
         self.random_state = random_state
         self.verbose = verbose

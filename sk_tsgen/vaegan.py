@@ -106,6 +106,12 @@ class VAEGAN(BaseVAE):
         Sets ``offset_``, the threshold of :meth:`predict`: with a float, that
         fraction of the training series is labelled anomalous; with ``"auto"``,
         the lower Tukey fence of the training scores.
+    conditional : bool, default=True
+        Whether ``fit(X, y)`` learns the conditions ``y`` (labels or static
+        covariates): the model is then ``p(x | y)``. False ignores ``y``, as
+        an unsupervised step of a ``Pipeline`` passed a classifier's target
+        should: a conditional model's codes leave out what its condition
+        says, which a classifier after it needs.
     device : str or torch.device, default="auto"
         Where the networks run; ``"auto"`` uses CUDA when available.
     random_state : int, RandomState instance or None, default=None
@@ -219,6 +225,7 @@ class VAEGAN(BaseVAE):
         sample_from: str = "mixture",
         n_mixture_components: int = 10,
         contamination: str | float = "auto",
+        conditional: bool = True,
         device: str = "auto",
         random_state: RandomStateLike = None,
         verbose: int = 0,
@@ -245,6 +252,7 @@ class VAEGAN(BaseVAE):
         self.sample_from = sample_from
         self.n_mixture_components = n_mixture_components
         self.contamination = contamination
+        self.conditional = conditional
         self.device = device
         self.random_state = random_state
         self.verbose = verbose

@@ -363,6 +363,7 @@ class GaussianDiffusion(nn.Module):
         self.register_buffer("condition_gain", gain)
         if condition_dim:
             self.register_buffer("condition_mean", torch.zeros(condition_dim - 1))
+            self.register_buffer("unconditioned_spread", torch.ones(n_values))
 
     def set_data_statistics(self, mean, axes, spread) -> None:
         """Mean (d,), principal axes (d, d; one per column) and spreads (d,)
@@ -372,12 +373,24 @@ class GaussianDiffusion(nn.Module):
             self.axes.copy_(torch.as_tensor(axes))
             self.spread.copy_(torch.as_tensor(spread))
 
-    def set_condition_statistics(self, gain, condition_mean) -> None:
+    def set_condition_statistics(self, gain, condition_mean, spread) -> None:
         """Gain ``G`` (d, k) and mean (k,) of the encoded training conditions
-        (without their flag) that move the centre of a conditional model."""
+        (without their flag) that move the centre of a conditional model, and
+        the spreads (d,) along the axes of series whose condition is not given
+        (about the training mean, so wider than those given theirs)."""
         with torch.no_grad():
             self.condition_gain.copy_(torch.as_tensor(gain))
             self.condition_mean.copy_(torch.as_tensor(condition_mean))
+            self.unconditioned_spread.copy_(torch.as_tensor(spread))
+
+    def _spread(self, c: torch.Tensor | None) -> torch.Tensor:
+        """Spreads along the axes: ``(d,)``, or ``(n, d)`` per condition given
+        or not."""
+        if self.condition_gain is None:
+            return self.spread
+        if c is None:
+            return self.unconditioned_spread
+        return torch.where(c[:, -1:] > 0, self.spread, self.unconditioned_spread)
 
     # ------------------------------------------------------------ rotation
     def _centre(self, c: torch.Tensor | None, guidance: float = 1.0):
@@ -406,10 +419,11 @@ class GaussianDiffusion(nn.Module):
         """Clean estimate, on the axes, of noisy ``y`` at levels ``sigma`` (n,),
         given encoded conditions ``c`` (None: none)."""
         s = sigma[:, None]
-        total = s**2 + self.spread**2
+        spread = self._spread(c)
+        total = s**2 + spread**2
         c_in = total.rsqrt()
-        c_skip = self.spread**2 / total
-        c_out = s * self.spread * c_in
+        c_skip = spread**2 / total
+        c_out = s * spread * c_in
         series = (c_in * y) @ self.axes.T
         out = self._denoiser(series.view(-1, *self.shape), sigma.log() / 4, c)
         return c_skip * y + c_out * (out.flatten(1) @ self.axes)
@@ -428,7 +442,8 @@ class GaussianDiffusion(nn.Module):
         error = self._denoise_axes(noisy, sigma, c) - y
         # on every axis, the error of the network's own target (unit variance)
         s = sigma[:, None]
-        weight = (s**2 + self.spread**2) / (s * self.spread) ** 2
+        spread = self._spread(c)
+        weight = (s**2 + spread**2) / (s * spread) ** 2
         return {"squared_error": (weight * error.pow(2)).sum(1)}
 
     # ------------------------------------------------------------ the ODE
@@ -469,7 +484,7 @@ class GaussianDiffusion(nn.Module):
         (Euler's, where a level is 0 and the network cannot be read there).
         The same step serves both directions.
         """
-        spread = self.spread
+        spread = self._spread(condition.get("c"))
         w = y * (s**2 + spread**2).rsqrt()
         dtheta = torch.atan(s_next / spread) - torch.atan(s / spread)
         f = self._network(w, s if s > 0 else s_next, **condition)
@@ -584,10 +599,10 @@ class GaussianDiffusion(nn.Module):
         integral = integral * (lam_max - lam_min) / n_draws
         log_decoder = -0.5 * d * (math.log(2 * math.pi * self.sigma_min**2) + 1)
         var_max = self.sigma_max**2
-        prior_var = self.spread**2 + var_max
+        prior_var = self._spread(c) ** 2 + var_max
         kl = 0.5 * (
             ((var_max + y.pow(2)) / prior_var).sum(1)
             - d
-            - torch.log(var_max / prior_var).sum()
+            - torch.log(var_max / prior_var).sum(-1)
         )
         return log_decoder - kl - 0.5 * integral
