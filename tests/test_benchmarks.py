@@ -185,3 +185,35 @@ def test_small_sets_benchmark_prints_its_table(capsys):
     rows = [line for line in out.splitlines() if line.startswith("| ")]
     assert [row.split(" | ")[0] for row in rows[2:]] == ["| DenseVAE", "| ConvVAE"]
     assert "| 10 |" in rows[2] and "with noise" in rows[3]
+
+
+def test_conditional_benchmark_prints_a_row_per_dataset_and_model(tmp_path, capsys):
+    conditional = _load("conditional")
+    results = tmp_path / "conditional.json"
+    rows = conditional.main(
+        [
+            "--datasets",
+            "gunpoint",
+            "basic_motions",
+            "--models",
+            "DenseVAE",
+            "DiffusionGenerator",
+            "--max-epochs",
+            "2",
+            "--results",
+            str(results),
+        ]
+    )
+    assert [(r["dataset"], r["model"]) for r in rows] == [
+        ("gunpoint", "DenseVAE"),
+        ("gunpoint", "DiffusionGenerator"),
+        ("basic_motions", "DenseVAE"),
+        ("basic_motions", "DiffusionGenerator"),
+    ]
+    assert len(json.loads(results.read_text())["runs"]) == 4
+    for row in rows:
+        # real accuracy is the classifier's on held-out real series
+        assert 0.5 <= row["forest"]["real"] <= 1.0
+        assert 0.0 <= row["forest"]["generated"] <= 1.0
+    out = capsys.readouterr().out
+    assert "| gunpoint | DiffusionGenerator | 0 |" in out
