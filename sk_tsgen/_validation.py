@@ -145,15 +145,25 @@ def check_series(estimator, X, *, reset: bool) -> np.ndarray:
     X3 : ndarray of shape (n_series, n_channels, n_timesteps)
         The series as float32 or float64.
 
+    A model whose class sets ``_allow_nan = True`` accepts NaN (missing
+    values, never infinity), but not a series without any observed value.
+
     A model whose class sets ``_free_length = True`` accepts, after ``fit``,
     3-D series of any length that its ``_check_n_timesteps`` allows; in a 2-D
     input the columns stay features, whose number is fixed by ``fit``.
     """
     name = type(estimator).__name__
+    finite = "allow-nan" if getattr(estimator, "_allow_nan", False) else True
     X = panel_to_numpy3d(X, name)
     ndim = _ndim(X)
     if ndim == 3:
-        X3 = check_array(X, allow_nd=True, dtype=FLOAT_DTYPES, input_name="X")
+        X3 = check_array(
+            X,
+            allow_nd=True,
+            dtype=FLOAT_DTYPES,
+            input_name="X",
+            ensure_all_finite=finite,
+        )
         n_channels, n_timesteps = X3.shape[1:]
         if n_channels < 1:
             raise ValueError(f"X has 0 channels; {name} needs at least one channel.")
@@ -181,7 +191,13 @@ def check_series(estimator, X, *, reset: bool) -> np.ndarray:
                 f"(n_series, {estimator.n_channels_}, {estimator.n_timesteps_})."
             )
         try:
-            X2 = validate_data(estimator, X, reset=reset, dtype=FLOAT_DTYPES)
+            X2 = validate_data(
+                estimator,
+                X,
+                reset=reset,
+                dtype=FLOAT_DTYPES,
+                ensure_all_finite=finite,
+            )
         except ValueError as exc:
             if _free_length(estimator) and "features, but" in str(exc):
                 raise ValueError(
@@ -199,6 +215,13 @@ def check_series(estimator, X, *, reset: bool) -> np.ndarray:
             else:
                 estimator._layout = ("array2d", None)
     estimator._check_n_timesteps(X3.shape[2])
+    if finite != True:  # noqa: E712
+        empty = np.flatnonzero(np.isnan(X3).all(axis=(1, 2)))
+        if empty.size:
+            raise ValueError(
+                f"X holds {empty.size} series with no observed value (the first "
+                f"at row {empty[0]}); {name} needs at least one value per series."
+            )
     return X3
 
 

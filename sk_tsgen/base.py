@@ -251,6 +251,9 @@ class BaseGenerator(
     _auto_epoch_range: tuple[int, int] = (1, 1000)
     # Rows per forward pass at inference; training uses ``batch_size``.
     _inference_batch_size = 1024
+    # Whether X may hold NaN (missing values): fit, transform and scores then
+    # read the observed values only (the ``mask`` context entry)
+    _allow_nan = False
     # Whether ``fit(X, y)`` learns the conditions ``y`` (an unconditional
     # model ignores y in fit and in scores, and refuses it in sample).
     _conditional = False
@@ -380,7 +383,7 @@ class BaseGenerator(
         self._output_dtype = X3.dtype
         rng = check_random_state(self.random_state)
         self.scaler_ = fit_channel_scaler(X3, type(self).__name__)
-        data = {"x": self._scale(X3), **context}
+        data = observed({"x": self._scale(X3), **context})
         train, valid = self._train_valid_split(data, rng)
         device = resolve_device(self.device)
         init_seed, shuffle_seed, score_seed = rng.randint(_MAX_SEED, size=3)
@@ -445,7 +448,9 @@ class BaseGenerator(
 
         recon = self._infer(reconstruct, data)
         x = data["x"]
-        spread = x.std(axis=(0, 2))
+        if "mask" in data:  # the spread of the observed values
+            x = np.where(data["mask"] > 0, x, np.nan)
+        spread = np.nanstd(x, axis=(0, 2))
         kept = recon[..., : x.shape[-1]].std(axis=(0, 2)) / np.maximum(spread, 1e-12)
         narrow = np.flatnonzero((kept < _MIN_SPREAD_KEPT) & (spread > 1e-6))
         if narrow.size:
@@ -711,7 +716,15 @@ class BaseGenerator(
         n_timesteps = data["x"].shape[-1]
         eps = self._score_draws(n_timesteps)
         elbo = self._infer(lambda b: self.net_.module_.elbo(eps=eps, **b), data)
-        return elbo.astype(np.float64) + self._log_jacobian(n_timesteps)
+        return elbo.astype(np.float64) + self._log_jacobian_of(data)
+
+    def _log_jacobian_of(self, data: dict) -> np.ndarray | float:
+        """The change of units of the scores of ``data``: per series, over its
+        observed values, where some are missing."""
+        if "mask" not in data:
+            return self._log_jacobian(data["x"].shape[-1])
+        observed_per_channel = data["mask"].sum(-1).astype(np.float64)
+        return -observed_per_channel @ np.log(self.scaler_.scale_)
 
     def _decode(self, Z: np.ndarray, rng=None, c: np.ndarray | None = None):
         """Series from latent codes, given encoded conditions ``c`` (None: no
@@ -753,7 +766,8 @@ class BaseGenerator(
         """
         check_is_fitted(self)
         X3, _ = self._check_input(X, context=False)
-        codes = self._infer(lambda x: self._encode(x).flatten(1), self._scale(X3))
+        data = observed({"x": self._scale(X3)})
+        codes = self._infer(lambda b: self._encode(b["x"]).flatten(1), data)
         return codes.astype(X3.dtype, copy=False)
 
     def inverse_transform(self, Z: ArrayLike) -> np.ndarray | pd.DataFrame:
@@ -849,7 +863,8 @@ class BaseGenerator(
         """
         check_is_fitted(self)
         X3, context = self._check_input(X, y)
-        return nan_to_neg_inf(self._score_scaled({"x": self._scale(X3), **context}))
+        data = observed({"x": self._scale(X3), **context})
+        return nan_to_neg_inf(self._score_scaled(data))
 
     def score(self, X: ArrayLike, y: ArrayLike | None = None) -> float:
         """Mean of :meth:`score_samples`: higher is better, for model selection.
@@ -922,6 +937,7 @@ class BaseGenerator(
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
+        tags.input_tags.allow_nan = self._allow_nan
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
 
@@ -986,7 +1002,15 @@ def fit_channel_scaler(X3: np.ndarray, name: str) -> StandardScaler:
     array([0.e+00, 1.e+30])
     """
     values = X3.transpose(0, 2, 1).reshape(-1, X3.shape[1])
-    peak = np.max(np.abs(values), axis=0)
+    unseen = np.flatnonzero(np.isnan(values).all(axis=0))
+    if unseen.size:
+        raise ValueError(
+            f"Channel {int(unseen[0])} of X has no observed value; {name} needs "
+            "at least one per channel to learn its scale."
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        peak = np.nanmax(np.abs(values), axis=0)
     too_large = np.flatnonzero(peak > _FLOAT32_MAX)
     if too_large.size:
         channel = int(too_large[0])
@@ -1233,6 +1257,29 @@ def _marginal_log_density(mixture, values: np.ndarray, dims: np.ndarray):
         )
     peak = log_parts.max(1, keepdims=True)
     return (peak + np.log(np.exp(log_parts - peak).sum(1, keepdims=True)))[:, 0]
+
+
+def observed(data: dict) -> dict:
+    """``data`` with its missing (NaN) values filled with 0, the scaled mean,
+    and a ``mask`` entry (1 observed, 0 missing), where any are missing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_tsgen.base import observed
+    >>> out = observed({"x": np.array([[[1.0, np.nan]]], dtype=np.float32)})
+    >>> out["x"], out["mask"]
+    (array([[[1., 0.]]], dtype=float32), array([[[1., 0.]]], dtype=float32))
+    """
+    x = data["x"]
+    missing = np.isnan(x)
+    if not missing.any():
+        return data
+    return {
+        **data,
+        "x": np.where(missing, 0.0, x).astype(x.dtype),
+        "mask": (~missing).astype(np.float32),
+    }
 
 
 def _take(data, index):

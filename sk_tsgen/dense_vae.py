@@ -113,6 +113,14 @@ class DenseVAE(BaseVAE):
     10 % of the training conditions are dropped in every step, so the same
     network also encodes, decodes and scores series without one.
 
+    ``X`` may hold NaN, missing values (a series needs at least one observed
+    value, and a channel in ``fit`` too). The encoder reads them as the
+    channel's mean, and the likelihood runs over the observed values only, so
+    training maximises a bound on the density of what was observed and
+    :meth:`score_samples` is that bound per series. This assumes the values
+    are missing at random: whether a value is missing may depend on what was
+    observed, not on the missing value itself.
+
     See Also
     --------
     sklearn.decomposition.PCA : linear latent codes, the same ``transform`` API.
@@ -140,6 +148,7 @@ class DenseVAE(BaseVAE):
     """
 
     _conditional = True
+    _allow_nan = True
 
     def __init__(
         self,

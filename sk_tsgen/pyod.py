@@ -10,6 +10,7 @@ from numbers import Real
 import numpy as np
 from numpy.typing import ArrayLike
 from pyod.models.base import BaseDetector
+from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
@@ -106,6 +107,13 @@ class PyODAdapter(BaseDetector):
             self.decision_scores_ = -np.asarray(self.estimator_.score_samples(X))
             self._process_decision_scores()
         return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # missing values are the wrapped estimator's to read or refuse
+        estimator = clone_or_default(self.estimator, owner="PyODAdapter")
+        tags.input_tags.allow_nan = get_tags(estimator).input_tags.allow_nan
+        return tags
 
     def decision_function(self, X: ArrayLike) -> np.ndarray:
         """Anomaly score of every sample: the estimator's score, negated.

@@ -11,12 +11,18 @@ _LOG_2PI = math.log(2.0 * math.pi)
 
 
 def gaussian_log_likelihood(
-    x: torch.Tensor, x_mean: torch.Tensor, log_sigma: torch.Tensor
+    x: torch.Tensor,
+    x_mean: torch.Tensor,
+    log_sigma: torch.Tensor,
+    mask: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """``log N(x; x_mean, diag(sigma^2))`` summed over channels and timesteps.
 
     ``x`` and ``x_mean`` end in ``(channels, timesteps)`` and broadcast against
-    each other; ``log_sigma`` holds one log scale per channel.
+    each other; ``log_sigma`` holds one log scale per channel. With ``mask``
+    (1 where a value is observed, 0 where it is missing, shaped like ``x``),
+    the sum runs over the observed values only: the likelihood of what was
+    seen.
 
     Examples
     --------
@@ -28,9 +34,13 @@ def gaussian_log_likelihood(
     -5.5136
     """
     z = (x - x_mean) * torch.exp(-log_sigma)[:, None]
-    n_timesteps = x.shape[-1]
-    const = n_timesteps * (log_sigma.sum() + 0.5 * len(log_sigma) * _LOG_2PI)
-    return -0.5 * z.pow(2).sum((-2, -1)) - const
+    if mask is None:
+        n_timesteps = x.shape[-1]
+        const = n_timesteps * (log_sigma.sum() + 0.5 * len(log_sigma) * _LOG_2PI)
+        return -0.5 * z.pow(2).sum((-2, -1)) - const
+    observed = mask.sum(-1)  # values per channel
+    const = (observed * (log_sigma + 0.5 * _LOG_2PI)).sum(-1)
+    return -0.5 * (z.pow(2) * mask).sum((-2, -1)) - const
 
 
 class GaussianVAE(nn.Module):
@@ -132,8 +142,10 @@ class GaussianVAE(nn.Module):
         x: torch.Tensor,
         x_mean: torch.Tensor,
         log_sigma: torch.Tensor | None = None,
+        mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """``log p(x | z)`` summed over channels and timesteps, one per series.
+        """``log p(x | z)`` summed over channels and timesteps (the observed
+        values, with ``mask``), one per series.
 
         ``x`` and ``x_mean`` end in ``(channels, timesteps)`` and broadcast
         against each other; ``log_sigma`` (one per channel) defaults to the
@@ -142,13 +154,21 @@ class GaussianVAE(nn.Module):
         if log_sigma is None:
             log_sigma = self.log_sigma
         return gaussian_log_likelihood(
-            x, x_mean, log_sigma.clamp(min=self.min_log_sigma)
+            x, x_mean, log_sigma.clamp(min=self.min_log_sigma), mask
         )
 
-    def _fit_noise(self, x: torch.Tensor, x_mean: torch.Tensor) -> torch.Tensor:
-        """Maximum-likelihood log noise scale of this batch; updates the average."""
+    def _fit_noise(
+        self, x: torch.Tensor, x_mean: torch.Tensor, mask: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Maximum-likelihood log noise scale of this batch (from its observed
+        values); updates the average."""
         with torch.no_grad():
-            var = (x - x_mean).pow(2).transpose(0, 1).flatten(1).mean(1)
+            squared = (x - x_mean).pow(2)
+            if mask is None:
+                var = squared.transpose(0, 1).flatten(1).mean(1)
+            else:
+                per_channel = mask.transpose(0, 1).flatten(1).sum(1).clamp(min=1)
+                var = (squared * mask).transpose(0, 1).flatten(1).sum(1) / per_channel
             log_sigma = 0.5 * var.clamp(min=1e-30).log()
             self.log_sigma.mul_(self.momentum).add_((1.0 - self.momentum) * log_sigma)
         return log_sigma
@@ -169,18 +189,23 @@ class GaussianVAE(nn.Module):
         return self.kl_divergence(mean, log_var)
 
     def forward(
-        self, x: torch.Tensor, c: torch.Tensor | None = None, **context
+        self,
+        x: torch.Tensor,
+        c: torch.Tensor | None = None,
+        mask: torch.Tensor | None = None,
+        **context,
     ) -> dict[str, torch.Tensor]:
-        """One reparameterised draw: per-series log-likelihood and KL term."""
+        """One reparameterised draw: per-series log-likelihood (of the values
+        ``mask`` marks observed, where given) and KL term."""
         c = self._drop_conditions(c)
         mean, log_var = self.encode(x, c)
         z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
         # a decoder may produce more steps than x holds (padding); the
         # likelihood covers the observed steps only
         x_mean = self.decode(z, c)[..., : x.shape[-1]]
-        log_sigma = self._fit_noise(x, x_mean) if self.training else None
+        log_sigma = self._fit_noise(x, x_mean, mask) if self.training else None
         return {
-            "log_likelihood": self.log_likelihood(x, x_mean, log_sigma),
+            "log_likelihood": self.log_likelihood(x, x_mean, log_sigma, mask),
             "kl": self.prior_kl(mean, log_var, **context),
         }
 
@@ -189,9 +214,11 @@ class GaussianVAE(nn.Module):
         x: torch.Tensor,
         eps: torch.Tensor,
         c: torch.Tensor | None = None,
+        mask: torch.Tensor | None = None,
         **context,
     ) -> torch.Tensor:
-        """Monte Carlo ELBO of each series.
+        """Monte Carlo ELBO of each series (a bound on the density of its
+        observed values, with ``mask``).
 
         Parameters
         ----------
@@ -215,5 +242,5 @@ class GaussianVAE(nn.Module):
             c = c.repeat(n_draws, 1)
         x_mean = self.decode(z.reshape(n_draws * n, *mean.shape[1:]), c)
         x_mean = x_mean[..., : x.shape[-1]].reshape(n_draws, *x.shape)
-        log_lik = self.log_likelihood(x, x_mean).mean(0)
+        log_lik = self.log_likelihood(x, x_mean, mask=mask).mean(0)
         return log_lik - self.prior_kl(mean, log_var, **context)

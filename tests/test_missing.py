@@ -1,0 +1,63 @@
+"""Missing values (NaN) in fit, transform and scores, for the generators that
+read them: training on the observed values only."""
+
+import warnings
+
+import numpy as np
+import pytest
+from conftest import GENERATOR_FACTORIES
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import get_tags
+
+from sk_tsgen.datasets import make_sines
+
+READ_NAN = sorted(
+    name for name, factory in GENERATOR_FACTORIES.items() if factory()._allow_nan
+)
+
+
+@pytest.fixture(scope="module")
+def complete():
+    return make_sines(400, n_timesteps=16, n_channels=2, random_state=0)
+
+
+@pytest.fixture(scope="module", params=READ_NAN)
+def gappy_fit(request, complete):
+    rng = np.random.RandomState(0)
+    X = complete.copy()
+    X[rng.uniform(size=X.shape) < 0.3] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return GENERATOR_FACTORIES[request.param](max_epochs=60).fit(X), X
+
+
+def test_the_tags_say_missing_values_are_read(gappy_fit):
+    assert get_tags(gappy_fit[0]).input_tags.allow_nan
+
+
+def test_a_fit_on_gappy_series_samples_like_the_complete_data(gappy_fit, complete):
+    model, _ = gappy_fit
+    S = model.sample(1000, random_state=0)
+    assert not np.isnan(S).any()
+    assert S.mean(axis=(0, 2)) == pytest.approx(complete.mean(axis=(0, 2)), abs=0.05)
+    assert S.std(axis=(0, 2)) == pytest.approx(complete.std(axis=(0, 2)), rel=0.15)
+
+
+def test_gappy_series_are_encoded_and_scored(gappy_fit):
+    model, X = gappy_fit
+    assert model.transform(X).shape == (len(X), model.n_components_)
+    assert np.isfinite(model.score_samples(X)).all()
+
+
+def test_the_score_is_of_the_observed_values(gappy_fit, complete):
+    """A spike costs a series its score; the same series with the spike
+    missing scores as one without it."""
+    model, _ = gappy_fit
+    X = complete[:50].copy()
+    spiked = X.copy()
+    spiked[:, 0, 8] += 5.0
+    masked = X.copy()
+    masked[:, 0, 8] = np.nan
+    clean, spike, gap = (model.score_samples(v) for v in (X, spiked, masked))
+    assert np.all(spike < clean - 10)
+    assert np.all(gap > spike + 10)
