@@ -209,6 +209,12 @@ class ConvVAE(BaseVAE):
     too. 10 % of the training conditions are dropped in every step, so the
     same network also reads series without one.
 
+    ``X`` may hold NaN, missing values, in windows and in a long pandas
+    Series alike (every window needs one observed value). The encoder reads
+    a missing value as its channel's mean, and the likelihood of training and
+    of :meth:`score_samples` runs over the observed values only; samples have
+    no gaps. This assumes the values are missing at random.
+
     See Also
     --------
     DenseVAE : one code per whole series of a fixed length.
@@ -307,6 +313,7 @@ class ConvVAE(BaseVAE):
     }
     _auto_gradient_steps = 3000
     _conditional = True
+    _allow_nan = True
     _auto_epoch_range = (100, 1000)
 
     def fit(self, X, y=None) -> ConvVAE:

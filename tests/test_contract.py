@@ -295,7 +295,8 @@ def test_bad_input_after_fit_names_the_problem(
 def test_bad_training_input_names_the_problem(make_generator, X, message):
     est = make_generator(max_epochs=1)
     if message == "NaN" and est._allow_nan:
-        X, message = np.array([[np.nan, np.nan], [2.0, 3.0]]), "no observed value"
+        X = np.vstack([np.full(16, np.nan), np.arange(16.0)])
+        message = "no observed value"
     with pytest.raises(ValueError, match=message):
         est.fit(X)
 
