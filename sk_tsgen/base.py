@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 import torch
 from numpy.typing import ArrayLike
+from scipy.special import logsumexp
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -1176,26 +1177,17 @@ def draw_given(
         chol = np.linalg.cholesky(cov)[component]
         eps = rng.standard_normal((n, k, 1))
         return mean_z[component] + (chol @ eps)[..., 0]
-    log_weights = np.empty((n, len(mixture.weights_)))
+    # the posterior weight of every component given each row of ``given``
+    log_parts = _component_log_densities(mixture, given, np.arange(k, k + d))
+    weights = np.exp(log_parts - logsumexp(log_parts, axis=1, keepdims=True))
     gains, chols = [], []
     for j in range(len(mixture.weights_)):
-        s_cc = cov[j, k:, k:]
-        s_zc = cov[j, :k, k:]
-        chol_cc = np.linalg.cholesky(s_cc)
-        diff = np.linalg.solve(chol_cc, (given - mean_c[j]).T)  # (d, n)
-        log_weights[:, j] = (
-            np.log(mixture.weights_[j])
-            - 0.5 * (diff**2).sum(0)
-            - np.log(np.diag(chol_cc)).sum()
-        )
+        s_cc, s_zc = cov[j, k:, k:], cov[j, :k, k:]
         gain = np.linalg.solve(s_cc, s_zc.T).T  # Sigma_zc Sigma_cc^-1, (k, d)
         conditional = cov[j, :k, :k] - gain @ s_zc.T
         conditional = 0.5 * (conditional + conditional.T) + 1e-9 * np.eye(k)
         gains.append(gain)
         chols.append(np.linalg.cholesky(conditional))
-    log_weights -= log_weights.max(1, keepdims=True)
-    weights = np.exp(log_weights)
-    weights /= weights.sum(1, keepdims=True)
     component = (weights.cumsum(1) < rng.uniform(size=(n, 1))).sum(1)
     component = np.minimum(component, len(mixture.weights_) - 1)
     eps = rng.standard_normal((n, k))
@@ -1244,6 +1236,12 @@ def mixture_log_density(
 
 
 def _marginal_log_density(mixture, values: np.ndarray, dims: np.ndarray):
+    return logsumexp(_component_log_densities(mixture, values, dims), axis=1)
+
+
+def _component_log_densities(mixture, values: np.ndarray, dims: np.ndarray):
+    """``log w_j + log N_j(values)`` of every component ``j`` of a mixture,
+    marginal over the variables ``dims``: shape ``(n, n_components)``."""
     cov = mixture.covariances_[:, dims][:, :, dims]
     log_parts = np.empty((len(values), len(mixture.weights_)))
     for j in range(len(mixture.weights_)):
@@ -1255,8 +1253,7 @@ def _marginal_log_density(mixture, values: np.ndarray, dims: np.ndarray):
             - np.log(np.diag(chol)).sum()
             - 0.5 * len(dims) * np.log(2 * np.pi)
         )
-    peak = log_parts.max(1, keepdims=True)
-    return (peak + np.log(np.exp(log_parts - peak).sum(1, keepdims=True)))[:, 0]
+    return log_parts
 
 
 def observed(data: dict) -> dict:

@@ -351,13 +351,6 @@ class TransformerGAN(BaseGenerator):
             conditions.dim_ = len(labels) + 1
             self.conditions_ = conditions
 
-    @property
-    def _n_conditions(self) -> int:
-        """Labels, or encoded covariate values, that the network reads."""
-        self._upgrade_conditions()
-        conditions = getattr(self, "conditions_", None)
-        return 0 if conditions is None else conditions.dim_ - 1
-
     # -------------------------------------------------------------- model
     def _build_module(self) -> ConditionalGAN:
         if self.embed_dim % self.n_heads:
@@ -367,7 +360,10 @@ class TransformerGAN(BaseGenerator):
             )
         C, T, E = self.n_channels_, self.n_timesteps_, self.embed_dim
         shape = dict(embed_dim=E, depth=self.depth, n_heads=self.n_heads)
-        K = self._n_conditions
+        # a model loaded from a file of an earlier version is rebuilt here
+        self._upgrade_conditions()
+        # labels, or encoded covariate values, that the network reads
+        K = max(self._condition_dim - 1, 0)
         covariates = K > 0 and self.conditions_.kind == "covariates"
         return ConditionalGAN(
             TransformerGenerator(
