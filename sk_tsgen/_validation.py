@@ -124,7 +124,9 @@ def _panel_values(values: np.ndarray, kind: str, name: str) -> np.ndarray:
         ) from None
 
 
-def check_series(estimator, X, *, reset: bool) -> np.ndarray:
+def check_series(
+    estimator, X, *, reset: bool, allow_nan: bool | None = None
+) -> np.ndarray:
     """Validate ``X`` and return it as a float array ``(n, channels, timesteps)``.
 
     Parameters
@@ -139,6 +141,9 @@ def check_series(estimator, X, *, reset: bool) -> np.ndarray:
         The series.
     reset : bool
         Whether this call is ``fit``.
+    allow_nan : bool or None, default=None
+        Whether NaN (missing values) may appear; None reads the model's
+        ``_allow_nan``.
 
     Returns
     -------
@@ -153,7 +158,9 @@ def check_series(estimator, X, *, reset: bool) -> np.ndarray:
     input the columns stay features, whose number is fixed by ``fit``.
     """
     name = type(estimator).__name__
-    finite = "allow-nan" if getattr(estimator, "_allow_nan", False) else True
+    if allow_nan is None:
+        allow_nan = getattr(estimator, "_allow_nan", False)
+    finite = "allow-nan" if allow_nan else True
     X = panel_to_numpy3d(X, name)
     ndim = _ndim(X)
     if ndim == 3:

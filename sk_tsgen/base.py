@@ -60,6 +60,12 @@ from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 from skorch.history import History
 
+from ._imputation import (
+    IMPUTATION_SWEEPS,
+    check_n_imputations,
+    fill_gaps_linearly,
+    in_input_layout,
+)
 from ._nets import (
     BatchSlicer,
     DivergenceCheck,
@@ -271,7 +277,13 @@ class BaseGenerator(
         """Raise if the model cannot handle series of this length."""
 
     def _check_input(
-        self, X, y=None, *, reset: bool = False, context: bool = True
+        self,
+        X,
+        y=None,
+        *,
+        reset: bool = False,
+        context: bool = True,
+        allow_nan: bool | None = None,
     ) -> tuple[np.ndarray, dict]:
         """Validate ``X`` (and ``y`` where the model uses it).
 
@@ -279,8 +291,10 @@ class BaseGenerator(
         per-series context arrays for the module: the encoded conditions ``c``
         of a conditional model given ``y``, nothing otherwise
         (``context=False`` asks for none, as encoding needs none).
+        ``allow_nan=True`` accepts missing values in a model that does not
+        train on them (for :meth:`impute`).
         """
-        X3 = check_series(self, X, reset=reset)
+        X3 = check_series(self, X, reset=reset, allow_nan=allow_nan)
         return X3, self._check_conditions(y, len(X3), reset=reset, context=context)
 
     def _check_conditions(
@@ -839,6 +853,118 @@ class BaseGenerator(
         X = restore_layout(self, X3)
         return (X, y_out) if return_y else X
 
+    def impute(
+        self,
+        X: ArrayLike,
+        y: ArrayLike | None = None,
+        *,
+        n_imputations: int = 1,
+        random_state: RandomStateLike = None,
+    ):
+        """Fill the missing values (NaN) of ``X`` with draws given the observed ones.
+
+        Every generator imputes, whether or not it was fitted on gappy series.
+        The observed values are kept exactly; the missing ones are drawn from
+        the model given them (and given ``y``, for a model fitted with
+        conditions). The VAEs, the autoencoder and the GANs run a pseudo-Gibbs
+        sampler (Rezende et al. 2014): starting from a linear interpolation,
+        the series is encoded (a draw from the posterior, for a VAE), decoded,
+        and its missing values replaced by the decoding plus the model's
+        observation noise, for a fixed number of sweeps. The diffusion
+        generator inpaints instead: every step of its stochastic sampler
+        replaces the observed values by their noisy versions at that level.
+        The draws assume the values are missing at random.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_series, n_timesteps) or \
+                (n_series, n_channels, n_timesteps), or DataFrame
+            Series with missing values as NaN; every series needs at least
+            one observed value.
+        y : array-like or None, default=None
+            The conditions of the series, for a model fitted with them (one
+            for all, or one per series); None imputes without them.
+        n_imputations : int, default=1
+            Number of independent imputations (multiple imputation). Their
+            mean is a point imputation; their spread, its uncertainty.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the draws; an int gives the same imputations every call.
+
+        Returns
+        -------
+        X_imputed : ndarray or DataFrame
+            With ``n_imputations=1``, ``X`` with its NaN filled, in the layout
+            of ``X``. Otherwise an array of shape ``(n_imputations, *X.shape)``
+            for an array ``X``, or a list of ``n_imputations`` such frames for
+            a pandas ``X``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sk_tsgen import DenseVAE
+        >>> from sk_tsgen.datasets import make_sines
+        >>> X = make_sines(64, n_timesteps=16, n_channels=1, random_state=0)
+        >>> model = DenseVAE(max_epochs=5, random_state=0).fit(X)
+        >>> gappy = X[:2].copy()
+        >>> gappy[:, :, 4:8] = np.nan
+        >>> model.impute(gappy, random_state=0).shape
+        (2, 1, 16)
+        >>> bool(np.isnan(model.impute(gappy, random_state=0)).any())
+        False
+        >>> model.impute(gappy, n_imputations=3, random_state=0).shape
+        (3, 2, 1, 16)
+        """
+        check_is_fitted(self)
+        n_imputations = check_n_imputations(n_imputations)
+        X3, context = self._check_input(X, y, allow_nan=True)
+        data = observed({"x": self._scale(X3), **context})
+        rng = check_random_state(random_state)
+        missing = np.isnan(X3)
+        draws = []
+        for _ in range(n_imputations):
+            if "mask" in data:
+                filled = self._unscale(self._impute_scaled(data, rng))
+                filled = np.where(missing, filled, X3).astype(X3.dtype, copy=False)
+            else:
+                filled = X3.copy()
+            draws.append(in_input_layout(X, filled))
+        if n_imputations == 1:
+            return draws[0]
+        return (
+            draws if isinstance(draws[0], pd.DataFrame | pd.Series) else np.stack(draws)
+        )
+
+    def _impute_scaled(self, data: dict, rng) -> np.ndarray:
+        """One imputation of the (scaled) series ``data`` with a ``mask``: the
+        pseudo-Gibbs sampler of :meth:`impute`."""
+        known = data["mask"] > 0
+        x = fill_gaps_linearly(data["x"], data["mask"])
+        scale = self._imputation_noise()
+        generator = torch.Generator().manual_seed(int(rng.randint(_MAX_SEED)))
+        for _ in range(IMPUTATION_SWEEPS):
+            recon = self._infer(
+                lambda b: self._reconstruction_draw(b, generator), {**data, "x": x}
+            )[..., : x.shape[-1]]
+            noise = scale[:, None] * rng.standard_normal(x.shape)
+            x = np.where(known, data["x"], recon + noise).astype(np.float32)
+        return x
+
+    def _reconstruction_draw(self, batch: dict, generator) -> torch.Tensor:
+        """Decoded codes of a batch of series (a VAE draws them from its
+        posterior, with ``generator``)."""
+        module = self.net_.module_
+        return module.decode(
+            module.encode(batch["x"], **self._c(batch))[0], **self._c(batch)
+        )
+
+    def _imputation_noise(self) -> np.ndarray:
+        """Observation noise per channel, in scaled units, added to every
+        imputed value (zeros for a model without one)."""
+        noise = getattr(self, "noise_scale_", None)
+        if noise is None:
+            return np.zeros(self.n_channels_)
+        return np.asarray(noise) / self.scaler_.scale_
+
     def score_samples(self, X: ArrayLike, y: ArrayLike | None = None) -> np.ndarray:
         """Log-density bound of each series (higher = more normal).
 
@@ -1305,3 +1431,12 @@ class BaseVAE(BaseGenerator):
 
     def _net_params(self) -> dict:
         return {"criterion": NegativeELBO, "criterion__beta": self.beta}
+
+    def _reconstruction_draw(self, batch: dict, generator) -> torch.Tensor:
+        module = self.net_.module_
+        mean, log_var = module.encode(batch["x"], **self._c(batch))
+        eps = torch.randn(mean.shape, generator=generator).to(mean.device)
+        return module.decode(mean + (0.5 * log_var).exp() * eps, **self._c(batch))
+
+    def _imputation_noise(self) -> np.ndarray:
+        return self.net_.module_.noise_scale().cpu().numpy().astype(np.float64)

@@ -406,7 +406,15 @@ class ConvVAE(BaseVAE):
         return process.fit(mean, np.exp(log_var), data.get("season"), conditions)
 
     # -------------------------------------------------------------- calendar
-    def _check_input(self, X, y=None, *, reset: bool = False, context: bool = True):
+    def _check_input(
+        self,
+        X,
+        y=None,
+        *,
+        reset: bool = False,
+        context: bool = True,
+        allow_nan: bool | None = None,
+    ):
         if isinstance(X, pd.Series):
             values, index, freq = check_datetime_series(X)
             if reset:

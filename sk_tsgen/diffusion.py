@@ -382,6 +382,24 @@ class DiffusionGenerator(BaseGenerator):
         data = {"x": Z} if c is None else {"x": Z, "c": c}
         return self._unscale(self._infer(decode, data))
 
+    def _impute_scaled(self, data: dict, rng) -> np.ndarray:
+        """Inpainting: the stochastic sampler with the observed values
+        replaced at every level (see ``GaussianDiffusion.inpaint``)."""
+        module = self.net_.module_
+        generator = torch.Generator().manual_seed(int(rng.randint(_MAX_SEED)))
+
+        def inpaint(batch):
+            return module.inpaint(
+                batch["x"],
+                batch["mask"],
+                self.n_sampling_steps,
+                generator=generator,
+                guidance=float(self.guidance_scale),
+                **self._c(batch),
+            )
+
+        return self._infer(inpaint, data)
+
     def _score_scaled(self, data: dict) -> np.ndarray:
         rng = np.random.RandomState(self._score_seed)
         eps = rng.standard_normal((self.n_mc_samples, *self._latent_shape))

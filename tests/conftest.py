@@ -159,7 +159,7 @@ _BASE_ONLY_FAULTS = {"test_sktime_panel_formats_are_read_as_series"}
 _FAST_BASE_GENERATORS = {"DenseVAE", "RecurrentAutoencoder"}
 
 # modules whose tests are run per generator (make_generator)
-_PER_GENERATOR_MODULES = {"test_contract.py", "test_faults.py"}
+_PER_GENERATOR_MODULES = {"test_contract.py", "test_faults.py", "test_impute.py"}
 
 # modules whose session fixtures fit models for several seconds
 _GROUPED_MODULES = {

@@ -538,6 +538,51 @@ class GaussianDiffusion(nn.Module):
             y = self._step(y, s, s_next, **condition)
         return self._from_axes(y, c, guidance)
 
+    def inpaint(
+        self,
+        x: torch.Tensor,
+        mask: torch.Tensor,
+        n_steps: int = 16,
+        generator: torch.Generator | None = None,
+        c: torch.Tensor | None = None,
+        guidance: float = 1.0,
+    ) -> torch.Tensor:
+        """Series that keep the values of ``x`` where ``mask`` is 1 and draw
+        the others given them (inpainting by replacement).
+
+        EDM's stochastic sampler runs from ``sigma_max``; after every step the
+        observed values are replaced by themselves plus noise of that step's
+        level, so the network denoises the missing values in the context of
+        the observed ones. The noise is isotropic and the axes orthogonal, so
+        the replacement is made on the series and read back on the axes.
+        """
+        sigmas = noise_schedule(
+            n_steps, self.sigma_min, self.sigma_max, device=x.device
+        )
+        known = x.flatten(1) - self._centre(c)
+        seen = mask.flatten(1) > 0
+
+        def randn(shape):
+            draw = torch.randn(shape, generator=generator, device="cpu", dtype=x.dtype)
+            return draw.to(x.device)
+
+        def replace(y, s):
+            series = y @ self.axes.T
+            noisy = known + s * randn(known.shape)
+            return torch.where(seen, noisy, series) @ self.axes
+
+        y = replace(randn(known.shape) * sigmas[0], sigmas[0])
+        condition = {"c": c, "guidance": guidance}
+        gamma = math.sqrt(2) - 1
+        for i in range(n_steps):
+            s, s_next = sigmas[i], sigmas[i + 1]
+            if i > 0:  # climb to s_hat with fresh noise
+                s_hat = s * (1 + gamma)
+                y = y + (s_hat**2 - s**2).sqrt() * randn(y.shape)
+                s = s_hat
+            y = replace(self._step(y, s, s_next, **condition), s_next)
+        return (y @ self.axes.T + self._centre(c)).view(-1, *self.shape)
+
     def encode(self, x: torch.Tensor, n_steps: int = 16, c: torch.Tensor | None = None):
         """Invert the ODE: the latent that :meth:`decode` maps (nearly) to ``x``
         (given encoded conditions ``c``, unguided).

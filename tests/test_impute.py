@@ -1,0 +1,91 @@
+"""``impute`` on every generator: missing values drawn given the observed ones,
+in the layout of the input."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_array_equal
+
+
+def _gappy(X, fraction=0.3, seed=0):
+    X = X.copy()
+    X[np.random.RandomState(seed).uniform(size=X.shape) < fraction] = np.nan
+    return X
+
+
+def test_impute_keeps_the_observed_values_and_fills_the_rest(default_fit, sines):
+    X = _gappy(sines[1][:20])
+    out = default_fit.impute(X, random_state=0)
+    assert out.shape == X.shape
+    assert out.dtype == X.dtype
+    assert not np.isnan(out).any()
+    seen = ~np.isnan(X)
+    assert_array_equal(out[seen], X[seen])
+    # the draws stay within the range of the data
+    assert np.abs(out).max() < 5 * np.abs(sines[0]).max()
+
+
+def test_impute_leaves_a_complete_input_as_it_is(default_fit, sines):
+    X = sines[1][:5]
+    assert_array_equal(default_fit.impute(X), X)
+
+
+def test_several_imputations_are_stacked_and_differ(default_fit, sines):
+    X = _gappy(sines[1][:10])
+    out = default_fit.impute(X, n_imputations=3, random_state=0)
+    assert out.shape == (3, *X.shape)
+    missing = np.isnan(X)
+    assert not np.isnan(out).any()
+    # the draws are of the missing values given the observed ones: they vary
+    assert np.ptp(out[:, missing], axis=0).mean() > 0
+    assert_array_equal(
+        out[:, ~missing], np.broadcast_to(X[~missing], out[:, ~missing].shape)
+    )
+
+
+def test_the_same_seed_gives_the_same_imputations(default_fit, sines):
+    X = _gappy(sines[1][:10])
+    a = default_fit.impute(X, n_imputations=2, random_state=7)
+    b = default_fit.impute(X, n_imputations=2, random_state=7)
+    assert_array_equal(a, b)
+
+
+def test_impute_returns_a_pandas_panel_as_it_came(default_fit, sines):
+    X = _gappy(sines[1][:4])
+    index = pd.MultiIndex.from_product([range(4), range(16)], names=["id", "t"])
+    frame = pd.DataFrame(
+        X.transpose(0, 2, 1).reshape(-1, 3), index=index, columns=["a", "b", "c"]
+    )
+    out = default_fit.impute(frame, random_state=0)
+    assert isinstance(out, pd.DataFrame)
+    assert out.index.equals(frame.index)
+    assert list(out.columns) == ["a", "b", "c"]
+    assert not out.isna().any().any()
+    seen = frame.notna().to_numpy()
+    assert_array_equal(out.to_numpy()[seen], frame.to_numpy()[seen])
+    several = default_fit.impute(frame, n_imputations=2, random_state=0)
+    assert isinstance(several, list) and len(several) == 2
+    assert all(isinstance(s, pd.DataFrame) for s in several)
+
+
+@pytest.mark.parametrize(
+    ("n_imputations", "error", "match"),
+    [(0, ValueError, "at least 1"), (2.5, TypeError, "must be an int")],
+)
+def test_bad_n_imputations_is_named(default_fit, sines, n_imputations, error, match):
+    with pytest.raises(error, match=match):
+        default_fit.impute(sines[1][:2], n_imputations=n_imputations)
+
+
+def test_a_series_with_nothing_observed_cannot_be_imputed(default_fit, sines):
+    X = sines[1][:3].copy()
+    X[1] = np.nan
+    with pytest.raises(ValueError, match="no observed value"):
+        default_fit.impute(X)
+
+
+def test_impute_needs_a_fitted_model(make_generator, sines):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        make_generator().impute(sines[1][:2])
