@@ -4,6 +4,7 @@ from ._nets import TrainingDivergedError
 from .conv_vae import ConvVAE
 from .dense_vae import DenseVAE
 from .diffusion import DiffusionGenerator
+from .impute import GenerativeImputer
 from .persistence import load, save
 from .recurrent_autoencoder import RecurrentAutoencoder
 from .transformer_gan import TransformerGAN
@@ -15,6 +16,7 @@ __all__ = [
     "ConvVAE",
     "DenseVAE",
     "DiffusionGenerator",
+    "GenerativeImputer",
     "RecurrentAutoencoder",
     "TrainingDivergedError",
     "TransformerGAN",

@@ -77,4 +77,4 @@ def in_input_layout(X, X3: np.ndarray):
         )
     if isinstance(X, pd.DataFrame):
         return pd.DataFrame(X3[:, 0, :], index=X.index, columns=X.columns)
-    return X3.reshape(np.shape(X))
+    return X3.reshape(np.asarray(X).shape)

@@ -167,6 +167,7 @@ _GROUPED_MODULES = {
     "test_conditional.py",
     "test_conv_vae.py",
     "test_dense_vae.py",
+    "test_imputer.py",
     "test_missing.py",
     "test_recurrent_autoencoder.py",
     "test_transformer_gan.py",

@@ -21,6 +21,7 @@ from sk_tsgen import (
     TransformerGAN,
 )
 from sk_tsgen.anomaly import WindowAnomalyDetector
+from sk_tsgen.impute import GenerativeImputer
 
 try:
     from sk_tsgen.pyod import PyODAdapter
@@ -54,6 +55,7 @@ ESTIMATORS = [
     WindowAnomalyDetector(
         DenseVAE(max_epochs=2, batch_size=64, random_state=0), window_length=3
     ),
+    GenerativeImputer(DenseVAE(max_epochs=2, batch_size=64), random_state=0),
 ]
 if PyODAdapter is not None:
     ESTIMATORS.append(
@@ -85,6 +87,12 @@ EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
         ),
         "check_methods_sample_order_invariance": (
             "rows are time points in order; shuffling them makes another series"
+        ),
+    },
+    "GenerativeImputer": {
+        "check_fit1d": (
+            "a 1-D array is one univariate long series, which the imputer cuts "
+            "into windows, not a mistake"
         ),
     },
     "PyODAdapter": {
