@@ -217,3 +217,29 @@ def test_conditional_benchmark_prints_a_row_per_dataset_and_model(tmp_path, caps
         assert 0.0 <= row["forest"]["generated"] <= 1.0
     out = capsys.readouterr().out
     assert "| gunpoint | DiffusionGenerator | 0 |" in out
+
+
+def test_imputation_benchmark_quick_run(tmp_path, capsys):
+    imputation = _load("imputation")
+    results = tmp_path / "imputation_stocks.json"
+    argv = ["--quick", "--results", str(results), "--methods"]
+    imputation.main([*argv, "Linear interpolation", "KNNImputer"])
+    imputation.main([*argv, "DenseVAE"])  # joins the earlier rows
+    saved = json.loads(results.read_text())
+    assert list(saved["rows"]) == ["Linear interpolation", "KNNImputer", "DenseVAE"]
+    for row in saved["rows"].values():
+        assert set(imputation.SCENARIOS) <= set(row)
+        assert all(row[s]["rmse"] >= row[s]["mae"] > 0 for s in imputation.SCENARIOS)
+    out = capsys.readouterr().out
+    assert "| DenseVAE |" in out and "- block: best generator DenseVAE" in out
+
+
+def test_imputation_masks_are_the_same_for_every_method_and_keep_a_value():
+    imputation = _load("imputation")
+    first = imputation.make_masks((50, 3, 24), seed=0)
+    second = imputation.make_masks((50, 3, 24), seed=0)
+    for scenario in imputation.SCENARIOS:
+        assert (first[scenario] == second[scenario]).all()
+        assert not first[scenario].all(axis=-1).any()
+    assert abs(first["50 %"].mean() - 0.5) < 0.03
+    assert (first["block"].sum(axis=-1) == 12).all()
