@@ -1,6 +1,7 @@
 """What every generator's ``impute`` shares: a first guess of the missing
-values, the check of ``n_imputations``, and the imputed series put back in the
-layout they came in."""
+values, the check of ``n_imputations``, the stationary Gaussian process of the
+reconstruction residuals that carries the observed neighbours' detail into a
+gap, and the imputed series put back in the layout they came in."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 
+from scipy.linalg import toeplitz
+
 from ._validation import sktime_panel_kind
 
 # Rounds of encoding and decoding in the pseudo-Gibbs sampler of ``impute``.
 IMPUTATION_SWEEPS = 16
+# Kriging solves of at most this many matrix entries at once (64 MB).
+_KRIGING_CHUNK = 8_000_000
 
 
 def check_n_imputations(n_imputations) -> int:
@@ -46,6 +51,100 @@ def fill_gaps_linearly(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
         if seen.any() and not seen.all():
             row[~seen] = np.interp(steps[~seen], steps[seen], row[seen])
     return out.astype(x.dtype, copy=False)
+
+
+def residual_autocovariance(residuals: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Autocovariance per channel and lag of reconstruction ``residuals``
+    (``(n, channels, timesteps)``), read over the pairs of steps where ``mask``
+    is 1 in both, and tapered by ``1 - lag / timesteps`` (Bartlett) so that the
+    far lags, read from few pairs, count little.
+
+    Returns an array of shape ``(channels, timesteps)``; column ``k`` is lag
+    ``k``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_tsgen._imputation import residual_autocovariance
+    >>> e = np.array([[[1.0, -1.0, 1.0, -1.0]]])
+    >>> residual_autocovariance(e, np.ones_like(e)).round(2)
+    array([[ 1.  , -0.75,  0.5 , -0.25]])
+    """
+    e = np.where(mask > 0, residuals, 0.0).astype(np.float64)
+    o = (mask > 0).astype(np.float64)
+    length = e.shape[-1]
+    lags = []
+    for lag in range(length):
+        pairs = (o[..., : length - lag] * o[..., lag:]).sum(axis=(0, 2))
+        products = (e[..., : length - lag] * e[..., lag:]).sum(axis=(0, 2))
+        lags.append(products / np.maximum(pairs, 1.0))
+    return np.stack(lags, axis=-1) * (1.0 - np.arange(length) / length)
+
+
+def stationary_kernels(autocovariance: np.ndarray, length: int) -> np.ndarray:
+    """Covariance matrices ``(channels, length, length)`` of a stationary
+    process with the given autocovariance per channel (lags past those given
+    are 0), made positive definite by raising their eigenvalues to at least a
+    millionth of the variance.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_tsgen._imputation import stationary_kernels
+    >>> stationary_kernels(np.array([[1.0, 0.5]]), 3).round(2)
+    array([[[1. , 0.5, 0. ],
+            [0.5, 1. , 0.5],
+            [0. , 0.5, 1. ]]])
+    """
+    kernels = []
+    for lags in np.asarray(autocovariance, dtype=np.float64):
+        column = np.zeros(length)
+        column[: min(length, len(lags))] = lags[:length]
+        values, vectors = np.linalg.eigh(toeplitz(column))
+        floor = 1e-6 * max(column[0], 0.0) + 1e-12
+        kernels.append((vectors * np.maximum(values, floor)) @ vectors.T)
+    return np.stack(kernels)
+
+
+def krige(
+    residuals: np.ndarray, known: np.ndarray, kernels: np.ndarray, rng
+) -> np.ndarray:
+    """A draw of ``residuals`` (``(n, channels, timesteps)``) where ``known`` is
+    False, given those where it is True, under a zero-mean Gaussian process with
+    covariance ``kernels[channel]`` in time; the known values are kept.
+
+    The draw follows Matheron's rule: an unconditional draw of the process,
+    corrected by the kriging (the conditional mean) of its misfit at the known
+    steps.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_tsgen._imputation import krige, stationary_kernels
+    >>> K = stationary_kernels(np.array([[1.0, 0.99, 0.98, 0.97]]), 3)
+    >>> r = krige(np.array([[[1.0, 0.0, 3.0]]]), np.array([[[1, 0, 1]]]) > 0,
+    ...           K, np.random.RandomState(0))
+    >>> r[0, 0, [0, 2]].tolist(), bool(1.0 < r[0, 0, 1] < 3.0)
+    ([1.0, 3.0], True)
+    """
+    n, channels, length = residuals.shape
+    eye = np.eye(length)
+    jitter = 1e-9 * np.maximum(np.einsum("cii->c", kernels) / length, 1e-12)
+    roots = np.linalg.cholesky(kernels + jitter[:, None, None] * eye)
+    free = np.einsum("cij,ncj->nci", roots, rng.standard_normal(residuals.shape))
+    o = known.astype(np.float64)
+    misfit = (np.where(known, residuals, 0.0) - free) * o
+    out = np.empty_like(free)
+    rows = max(1, _KRIGING_CHUNK // (length * length))
+    for start in range(0, n, rows):
+        part = slice(start, start + rows)
+        op = o[part]
+        # the known block of each series' covariance, the identity elsewhere
+        system = kernels[None] * op[..., :, None] * op[..., None, :]
+        system = system + eye * (1.0 - op)[..., None]
+        weights = np.linalg.solve(system, misfit[part][..., None])[..., 0]
+        out[part] = free[part] + np.einsum("cij,ncj->nci", kernels, op * weights)
+    return np.where(known, residuals, out)
 
 
 def in_input_layout(X, X3: np.ndarray):

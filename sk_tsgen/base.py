@@ -65,6 +65,9 @@ from ._imputation import (
     check_n_imputations,
     fill_gaps_linearly,
     in_input_layout,
+    krige,
+    residual_autocovariance,
+    stationary_kernels,
 )
 from ._nets import (
     BatchSlicer,
@@ -451,6 +454,22 @@ class BaseGenerator(
         self.latent_density_ = self._fit_latent_density(codes, train, rng)
         self._set_offsets(data)
         self._check_fit(_take(data, slice(0, _MAX_MIXTURE_CODES)))
+        self._residual_autocovariance = self._fit_residual_autocovariance(
+            _take(data, slice(0, _MAX_MIXTURE_CODES)), rng
+        )
+
+    def _fit_residual_autocovariance(self, data: dict, rng) -> np.ndarray:
+        """Autocovariance per channel and lag of the residuals of the
+        reconstruction draws of (scaled) training ``data``, at its observed
+        values: the Gaussian process ``impute`` draws its residuals from."""
+        generator = torch.Generator().manual_seed(int(rng.randint(_MAX_SEED)))
+        x = data["x"]
+        mask = data.get("mask", np.ones_like(x))
+        filled = fill_gaps_linearly(x, mask) if "mask" in data else x
+        recon = self._infer(
+            lambda b: self._reconstruction_draw(b, generator), {**data, "x": filled}
+        )[..., : x.shape[-1]]
+        return residual_autocovariance(x - recon, mask)
 
     def _check_fit(self, data: dict) -> None:
         """Warn when the reconstructions of (scaled) training ``data`` keep
@@ -869,8 +888,13 @@ class BaseGenerator(
         conditions). The VAEs, the autoencoder and the GANs run a pseudo-Gibbs
         sampler (Rezende et al. 2014): starting from a linear interpolation,
         the series is encoded (a draw from the posterior, for a VAE), decoded,
-        and its missing values replaced by the decoding plus the model's
-        observation noise, for a fixed number of sweeps. The diffusion
+        and its missing values replaced by the decoding plus a residual, for a
+        fixed number of sweeps. The residual is drawn given the residuals at
+        the observed values from a stationary Gaussian process per channel
+        whose autocovariance is that of the training reconstructions'
+        residuals (kriging): next to observed values it carries their detail
+        into the gap, which a decoding alone loses; far from them it fades to
+        the decoding plus noise of the residuals' size. The diffusion
         generator inpaints instead: every step of its stochastic sampler
         replaces the observed values by their noisy versions at that level.
         The draws assume the values are missing at random.
@@ -939,14 +963,23 @@ class BaseGenerator(
         pseudo-Gibbs sampler of :meth:`impute`."""
         known = data["mask"] > 0
         x = fill_gaps_linearly(data["x"], data["mask"])
+        autocovariance = getattr(self, "_residual_autocovariance", None)
+        kernels = (
+            None
+            if autocovariance is None  # a model saved without it: white noise
+            else stationary_kernels(autocovariance, x.shape[-1])
+        )
         scale = self._imputation_noise()
         generator = torch.Generator().manual_seed(int(rng.randint(_MAX_SEED)))
         for _ in range(IMPUTATION_SWEEPS):
             recon = self._infer(
                 lambda b: self._reconstruction_draw(b, generator), {**data, "x": x}
             )[..., : x.shape[-1]]
-            noise = scale[:, None] * rng.standard_normal(x.shape)
-            x = np.where(known, data["x"], recon + noise).astype(np.float32)
+            if kernels is None:
+                residual = scale[:, None] * rng.standard_normal(x.shape)
+            else:
+                residual = krige(data["x"] - recon, known, kernels, rng)
+            x = np.where(known, data["x"], recon + residual).astype(np.float32)
         return x
 
     def _reconstruction_draw(self, batch: dict, generator) -> torch.Tensor:

@@ -66,9 +66,9 @@ def test_the_score_is_of_the_observed_values(gappy_fit, complete):
 
 def test_imputations_are_closer_to_the_truth_than_the_mean(gappy_fit, complete):
     """Drawn given the observed values, half the values of held-out series are
-    recovered better than by a channel's mean; a linear interpolation between
-    neighbours, hard to beat on smooth sines, stays better after a fit this
-    short (see benchmarks/imputation.py for trained models)."""
+    recovered better than by a channel's mean, and better than by a linear
+    interpolation between neighbours, hard to beat on smooth sines: the
+    residuals drawn by kriging carry the neighbours' detail into the gaps."""
     model, _ = gappy_fit
     truth = make_sines(100, n_timesteps=16, n_channels=2, random_state=5)
     X = truth.copy()
@@ -80,4 +80,4 @@ def test_imputations_are_closer_to_the_truth_than_the_mean(gappy_fit, complete):
     linear = fill_gaps_linearly(np.nan_to_num(X), (~missing).astype(float))
     by_line = np.abs(linear - truth)[missing].mean()
     assert error < 0.7 * by_mean
-    assert by_line < error < 10 * by_line
+    assert error < by_line
