@@ -9,7 +9,6 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
-
 from scipy.linalg import toeplitz
 
 from ._validation import sktime_panel_kind

@@ -93,9 +93,7 @@ def test_impute_needs_a_fitted_model(make_generator, sines):
         make_generator().impute(sines[1][:2])
 
 
-def test_kriged_residuals_bring_the_neighbours_detail_into_the_gaps(
-    default_fit, sines
-):
+def test_kriged_residuals_bring_the_neighbours_detail_into_the_gaps(default_fit, sines):
     """Drawing the residuals from the process fitted to the training
     reconstructions' residuals recovers the hidden values better than the
     decoding plus white noise (a model that lacks that process imputes so)."""
