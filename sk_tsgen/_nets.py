@@ -83,9 +83,12 @@ class NegativeELBO(nn.Module):
 
 
 class MeanSquaredError(nn.Module):
-    """Training loss of an autoencoder: squared error per value, batch mean."""
+    """Training loss of an autoencoder: squared error per value, batch mean
+    (per observed value, for a batch with a ``mask``)."""
 
     def forward(self, terms: dict[str, torch.Tensor], X) -> torch.Tensor:
+        if isinstance(X, dict) and "mask" in X:
+            return terms["squared_error"].sum() / X["mask"].sum().clamp(min=1)
         x = X["x"] if isinstance(X, dict) else X
         return terms["squared_error"].mean() / x[0].numel()
 
@@ -324,14 +327,20 @@ class AdversarialNet(LossTermsNet):
         X, _ = unpack_data(batch)
         x = X["x"] if isinstance(X, dict) else X
         c = X.get("c") if isinstance(X, dict) else None
+        mask = X.get("mask") if isinstance(X, dict) else None
         discriminator = self.module_.discriminator
 
         def judge(series):
             # generated series come as reconstructions and prior draws of
-            # the batch's series: each is judged for its series' condition
+            # the batch's series: each is judged for its series' condition,
+            # and with its series' gaps (the real ones hold the channel mean,
+            # 0, where a value is missing), so that gaps tell nothing apart
+            copies = len(series) // len(x)
+            if mask is not None:
+                series = torch.where(mask.repeat(copies, 1, 1) > 0, series, 0.0)
             if c is None:
                 return discriminator(series)
-            return discriminator(series, c.repeat(len(series) // len(c), 1))
+            return discriminator(series, c.repeat(copies, 1))
 
         terms = self.infer(X, **fit_params)
         elbo_loss = self.get_loss(terms, None, X=X, training=True)

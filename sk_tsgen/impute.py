@@ -265,7 +265,8 @@ class GenerativeImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                     raise ValueError(
                         f"{type(generator).__name__} does not train on missing "
                         "values, and every window of X has a gap. Use a "
-                        "generator that does (DenseVAE, ConvVAE) or a shorter "
+                        "generator that does (DenseVAE, ConvVAE, "
+                        "RecurrentAutoencoder, VAEGAN) or a shorter "
                         "window_length."
                     )
             self.generator_ = generator.fit(train)

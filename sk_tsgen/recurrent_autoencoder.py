@@ -145,6 +145,14 @@ class RecurrentAutoencoder(BaseGenerator):
     10 % of the training conditions are dropped in every step, so the same
     network also reads series without one.
 
+    ``X`` may hold NaN, missing values (a series needs at least one observed
+    value, and a channel in ``fit`` too). The encoder reads them as the
+    channel's mean; training minimises the squared error of the observed
+    values only, the noise scale is that of their residuals, and
+    :meth:`score_samples` scores the observed values of each series. This
+    assumes the values are missing at random: whether a value is missing may
+    depend on what was observed, not on the missing value itself.
+
     See Also
     --------
     DenseVAE : a variational autoencoder with dense layers.
@@ -166,6 +174,7 @@ class RecurrentAutoencoder(BaseGenerator):
 
     _auto_batch_size = 32
     _conditional = True
+    _allow_nan = True
     _parameter_constraints: dict = {
         **{
             key: value
@@ -252,13 +261,16 @@ class RecurrentAutoencoder(BaseGenerator):
         module.set_code_scaling(
             torch.as_tensor(mean, device=device), torch.as_tensor(scale, device=device)
         )
-        residual = self._infer(
-            lambda b: (
-                (module.reconstruct(b["x"], **self._c(b)) - b["x"]).pow(2).mean(-1)
-            ),
-            data,
-        )
-        sigma = np.sqrt(residual.astype(np.float64).mean(0))
+
+        def squared_error_and_count(b):
+            error = (module.reconstruct(b["x"], **self._c(b)) - b["x"]).pow(2)
+            seen = b.get("mask", torch.ones_like(error))
+            return torch.cat([(error * seen).sum(-1), seen.sum(-1)], dim=1)
+
+        # per channel, over the observed values
+        totals = self._infer(squared_error_and_count, data).astype(np.float64)
+        squared, seen = np.split(totals.sum(0), 2)
+        sigma = np.sqrt(squared / np.maximum(seen, 1.0))
         sigma = np.maximum(sigma, np.exp(module.min_log_sigma))
         module.set_noise_scale(
             torch.as_tensor(sigma, dtype=torch.float32, device=device)
@@ -276,14 +288,13 @@ class RecurrentAutoencoder(BaseGenerator):
         def code_and_log_likelihood(batch):
             x, c = batch["x"], self._c(batch)
             code = module.encode(x, **c)[0]
-            log_lik = module.log_likelihood(x, code, **c)
+            log_lik = module.log_likelihood(x, code, mask=batch.get("mask"), **c)
             return torch.cat([code, log_lik[:, None]], dim=1)
 
         out = self._infer(code_and_log_likelihood, data).astype(np.float64)
         codes, log_lik = out[:, :-1], out[:, -1]
-        n_timesteps = data["x"].shape[-1]
         # log p(code | condition) for a model fitted with conditions, given or
         # not; the density of the code alone otherwise
         given = data["c"][:, :-1] if self._c(data) else None
         log_code = mixture_log_density(self.latent_density_, codes, given)
-        return log_code + log_lik + self._log_jacobian(n_timesteps)
+        return log_code + log_lik + self._log_jacobian_of(data)

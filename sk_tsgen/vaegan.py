@@ -163,6 +163,13 @@ class VAEGAN(BaseVAE):
     of the training conditions are dropped in every step, so the same network
     also reads series without one.
 
+    ``X`` may hold NaN, missing values (a series needs at least one observed
+    value, and a channel in ``fit`` too). The encoder reads them as the
+    channel's mean and the likelihood runs over the observed values only, as
+    in :class:`DenseVAE`; the discriminator sees every generated series with
+    the gaps of the real series it is judged against, so gaps tell nothing
+    apart. This assumes the values are missing at random.
+
     See Also
     --------
     DenseVAE : the same VAE objective with dense layers and no discriminator.
@@ -183,6 +190,7 @@ class VAEGAN(BaseVAE):
     """
 
     _conditional = True
+    _allow_nan = True
     _parameter_constraints: dict = {
         **BaseVAE._parameter_constraints,
         "cell": [StrOptions({"lstm", "gru"})],

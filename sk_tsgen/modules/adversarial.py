@@ -224,9 +224,14 @@ class AdversarialVAE(GaussianVAE):
         ]
 
     def forward(
-        self, x: torch.Tensor, c: torch.Tensor | None = None, **context
+        self,
+        x: torch.Tensor,
+        c: torch.Tensor | None = None,
+        mask: torch.Tensor | None = None,
+        **context,
     ) -> dict[str, torch.Tensor]:
-        """ELBO terms, reconstructions and as many decoded prior draws.
+        """ELBO terms (of the values ``mask`` marks observed, where given),
+        reconstructions and as many decoded prior draws.
 
         With conditions ``c``, the reconstructions read them after condition
         dropout, and the prior draws are decoded with them all, so that both
@@ -240,9 +245,9 @@ class AdversarialVAE(GaussianVAE):
         both = self.decode(torch.cat([z, torch.randn_like(z)]), both_c)
         both = both[..., : x.shape[-1]]
         x_mean, prior_sample = both[: len(x)], both[len(x) :]
-        log_sigma = self._fit_noise(x, x_mean) if self.training else None
+        log_sigma = self._fit_noise(x, x_mean, mask) if self.training else None
         return {
-            "log_likelihood": self.log_likelihood(x, x_mean, log_sigma),
+            "log_likelihood": self.log_likelihood(x, x_mean, log_sigma, mask),
             "kl": self.prior_kl(mean, log_var, **context),
             "reconstruction": x_mean,
             "prior_sample": prior_sample,

@@ -226,27 +226,39 @@ class SequenceAutoencoder(nn.Module):
         return self.decode(self.encode(x, c)[0], c)
 
     def forward(
-        self, x: torch.Tensor, c: torch.Tensor | None = None
+        self,
+        x: torch.Tensor,
+        c: torch.Tensor | None = None,
+        mask: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
-        """Squared reconstruction error of each series."""
+        """Squared reconstruction error of each series (of the values ``mask``
+        marks observed, where given)."""
         if c is not None and self.training and self.condition_dropout:
             c = c * (torch.rand(len(c), 1, device=c.device) >= self.condition_dropout)
-        return {"squared_error": (self.reconstruct(x, c) - x).pow(2).sum((-2, -1))}
+        error = (self.reconstruct(x, c) - x).pow(2)
+        if mask is not None:
+            error = error * mask
+        return {"squared_error": error.sum((-2, -1))}
 
     def log_likelihood(
         self,
         x: torch.Tensor,
         code: torch.Tensor | None = None,
         c: torch.Tensor | None = None,
+        mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """``log N(x; decode(code, c), diag(sigma^2))``, one per series.
+        """``log N(x; decode(code, c), diag(sigma^2))``, one per series (of the
+        values ``mask`` marks observed, where given).
 
         ``code`` defaults to ``encode(x, c)``.
         """
         if code is None:
             code = self.encode(x, c)[0]
         return gaussian_log_likelihood(
-            x, self.decode(code, c), self.log_sigma.clamp(min=self.min_log_sigma)
+            x,
+            self.decode(code, c),
+            self.log_sigma.clamp(min=self.min_log_sigma),
+            mask,
         )
 
     @torch.no_grad()
