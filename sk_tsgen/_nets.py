@@ -420,12 +420,22 @@ class ConditionalGANNet(AdversarialNet):
     def train_step(self, batch, **fit_params):
         self._set_training(True)
         X, _ = unpack_data(batch)
-        x, c = X["x"], X.get("c")
+        x, c, mask = X["x"], X.get("c"), X.get("mask")
         module = self.module_
         discriminator = module.discriminator
 
         def judge(series):
+            # generated series are judged with the gaps of the batch's real
+            # series (which hold the channel mean, 0, where a value is
+            # missing), so that gaps tell nothing apart
+            if mask is not None:
+                series = torch.where(mask > 0, series, 0.0)
             return discriminator(series, c)
+
+        def classify_series(series):
+            if mask is not None:
+                series = torch.where(mask > 0, series, 0.0)
+            return discriminator(series, c, return_classes=True)
 
         # 1. generator
         z = torch.randn(len(x), module.latent_dim, device=x.device)
@@ -433,7 +443,7 @@ class ConditionalGANNet(AdversarialNet):
         classify = c is not None and self.condition_weight > 0
         discriminator.requires_grad_(False)
         if classify:
-            scores, classes = discriminator(fake, c, return_classes=True)
+            scores, classes = classify_series(fake)
             g_loss = generator_loss(scores, self.adversarial_loss)
             g_total = g_loss + self.condition_weight * module.condition_loss(classes, c)
         else:
@@ -472,6 +482,9 @@ class ConditionalGANNet(AdversarialNet):
         try:
             terms = self.infer(X, **fit_params)
             recon_loss = self.get_loss(terms, None, X=X, training=True)
+            # the generated series as the encoder meets real ones: with gaps
+            if mask is not None:
+                fake = torch.where(mask > 0, fake, 0.0)
             z_hat, logits_fake = module.encode_parts(fake)
             e_loss = recon_loss + (z_hat - z).pow(2).mean()
             if c is not None:

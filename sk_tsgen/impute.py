@@ -266,7 +266,7 @@ class GenerativeImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                         f"{type(generator).__name__} does not train on missing "
                         "values, and every window of X has a gap. Use a "
                         "generator that does (DenseVAE, ConvVAE, "
-                        "RecurrentAutoencoder, VAEGAN) or a shorter "
+                        "RecurrentAutoencoder, VAEGAN, TransformerGAN) or a shorter "
                         "window_length."
                     )
             self.generator_ = generator.fit(train)

@@ -113,6 +113,15 @@ class TransformerGAN(BaseGenerator):
     With ``y``, the reconstruction uses the given conditions instead of the
     ones the encoder reads.
 
+    **Missing values.** ``X`` may hold NaN (a series needs at least one
+    observed value, and a channel in ``fit`` too). The encoder and the
+    discriminator read a missing value as its channel's mean, and every
+    generated series is judged, and encoded back to its noise, with the gaps
+    of a real series of the batch, so that gaps tell real from generated
+    apart in nothing. The reconstruction error, the noise scale and
+    :meth:`score_samples` run over the observed values only. This assumes
+    the values are missing at random.
+
     Parameters
     ----------
     latent_dim : int, default=16
@@ -230,6 +239,7 @@ class TransformerGAN(BaseGenerator):
     """
 
     _conditional = True
+    _allow_nan = True
     _parameter_constraints: dict = {
         **{
             key: value
@@ -401,7 +411,9 @@ class TransformerGAN(BaseGenerator):
         """Fit the reconstructions' noise scale; samples come from N(0, I)."""
         module = self.net_.module_
         recon = self._infer(lambda b: module.reconstruct(b["x"]), {"x": data["x"]})
-        rms = np.sqrt(np.mean((recon - data["x"]) ** 2, axis=(0, 2)))
+        seen = data.get("mask", np.ones_like(data["x"])).astype(np.float64)
+        squared = ((recon - data["x"]) ** 2 * seen).sum(axis=(0, 2))
+        rms = np.sqrt(squared / np.maximum(seen.sum(axis=(0, 2)), 1.0))
         _warn_if_no_better_than_mean(rms)
         self._log_sigma = np.log(np.maximum(rms, _MIN_NOISE_SCALE)).astype(np.float32)
         self.noise_scale_ = np.exp(self._log_sigma) * self.scaler_.scale_
@@ -413,17 +425,21 @@ class TransformerGAN(BaseGenerator):
         features = module.discriminator.body
 
         def score(batch):
-            x = batch["x"]
+            x, mask = batch["x"], batch.get("mask")
             recon = module.reconstruct(x, batch.get("c"))
             residual = (x - recon) * torch.exp(-log_sigma)[:, None]
             log_lik = -(
                 0.5 * residual.pow(2) + log_sigma[:, None] + 0.5 * math.log(2 * math.pi)
             )
+            if mask is not None:  # the observed values only, and the
+                # reconstruction with the series' gaps for the features
+                log_lik = log_lik * mask
+                recon = torch.where(mask > 0, recon, 0.0)
             distance = (features(x) - features(recon)).pow(2).sum(1)
             return log_lik.flatten(1).sum(1) - self.feature_weight * distance
 
         scores = self._infer(score, data).astype(np.float64)
-        return scores + self._log_jacobian(data["x"].shape[-1])
+        return scores + self._log_jacobian_of(data)
 
     # ------------------------------------------------------------ sampling
     def _draw_latent(self, n_samples: int, c, rng):

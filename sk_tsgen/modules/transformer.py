@@ -346,10 +346,19 @@ class ConditionalGAN(nn.Module):
             return self.generator(z, p @ self.condition_embedding.weight)
         return self.generate(z, c)
 
-    def forward(self, x: torch.Tensor, c: torch.Tensor | None = None, **context):
+    def forward(
+        self,
+        x: torch.Tensor,
+        c: torch.Tensor | None = None,
+        mask: torch.Tensor | None = None,
+        **context,
+    ):
         """Squared reconstruction error per series (through the encoder's
-        probabilities) and the condition logits."""
+        probabilities; of the values ``mask`` marks observed, where given)
+        and the condition logits."""
         z, logits = self.encode_parts(x)
         codes = torch.cat([z, self._read_conditions(logits)], dim=1)
-        error = (self.decode(codes) - x).pow(2).flatten(1).sum(1)
-        return {"squared_error": error, "z": z, "logits": logits}
+        error = (self.decode(codes) - x).pow(2)
+        if mask is not None:
+            error = error * mask
+        return {"squared_error": error.flatten(1).sum(1), "z": z, "logits": logits}
