@@ -146,6 +146,61 @@ def krige(
     return np.where(known, residuals, out)
 
 
+def observed_gaussian(flat: np.ndarray, seen: np.ndarray):
+    """Mean (``(d,)``) and covariance (``(d, d)``, positive semi-definite) of
+    the rows of ``flat`` (``(n, d)``), each entry read where ``seen`` is True
+    (the covariance over the rows where both values are seen).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_tsgen._imputation import observed_gaussian
+    >>> flat = np.array([[1.0, 2.0], [3.0, 0.0], [5.0, 6.0]])
+    >>> mean, cov = observed_gaussian(flat, np.array([[1, 1], [1, 0], [1, 1]]) > 0)
+    >>> mean.tolist(), bool(np.linalg.eigvalsh(cov).min() > -1e-12)
+    ([3.0, 4.0], True)
+    """
+    o = seen.astype(np.float64)
+    mean = (flat * o).sum(0) / np.maximum(o.sum(0), 1.0)
+    centred = np.where(seen, flat - mean, 0.0)
+    cov = (centred.T @ centred) / np.maximum(o.T @ o, 1.0)
+    values, vectors = np.linalg.eigh((cov + cov.T) / 2)
+    return mean, (vectors * np.maximum(values, 0.0)) @ vectors.T
+
+
+def conditional_entropy(cov: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Entropy, per row of ``known`` (``(n, d)``), of the values where it is
+    False given those where it is True, under a Gaussian of covariance
+    ``cov``: ``(m log(2 pi e) + log det cov - log det cov_known) / 2`` for
+    ``m`` unknown values (0 where all are known).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_tsgen._imputation import conditional_entropy
+    >>> cov = np.array([[1.0, 0.0], [0.0, 4.0]])
+    >>> h = conditional_entropy(cov, np.array([[True, False], [True, True]]))
+    >>> np.allclose(h, [0.5 * np.log(2 * np.pi * np.e * 4.0), 0.0])
+    True
+    """
+    d = len(cov)
+    cov = cov + 1e-9 * max(np.trace(cov) / d, 1e-12) * np.eye(d)
+    log_det = np.linalg.slogdet(cov)[1]
+    o = known.astype(np.float64)
+    out = np.empty(len(known))
+    rows = max(1, _KRIGING_CHUNK // (d * d))
+    for start in range(0, len(known), rows):
+        op = o[start : start + rows]
+        system = cov[None] * op[:, :, None] * op[:, None, :]
+        system = system + np.eye(d) * (1.0 - op)[:, None]
+        missing = d - op.sum(1)
+        known_log_det = np.linalg.slogdet(system)[1]
+        out[start : start + rows] = 0.5 * (
+            missing * np.log(2 * np.pi * np.e) + log_det - known_log_det
+        )
+    return np.where(known.all(1), 0.0, out)
+
+
 def in_input_layout(X, X3: np.ndarray):
     """Series ``X3`` (``(n, channels, timesteps)``, read from ``X``) in the
     layout of ``X``: the same array shape, or a pandas object with its index

@@ -550,8 +550,8 @@ class BaseGenerator(
 
     def _train_valid_split(self, data: dict, rng):
         n_series = len(data["x"])
-        if self.validation_fraction == 0:
-            return data, None
+        if self.validation_fraction == 0:  # a copy: _prepare_module may fill it
+            return dict(data), None
         n_valid = int(round(self.validation_fraction * n_series))
         if n_valid < 1 or n_valid >= n_series:
             raise ValueError(

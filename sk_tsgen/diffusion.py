@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._imputation import conditional_entropy, krige, observed_gaussian
 from ._nets import MeanSquaredError, WeightAverage
 from ._validation import RandomStateLike
 from .base import _MAX_SEED, CONDITION_DROPOUT, BaseGenerator, clip_codes
@@ -25,6 +26,18 @@ _MAX_AUTO_TOKENS = 48
 # the spread of the principal axes of the training series is floored at this
 # share of the largest variance
 _MIN_RELATIVE_VARIANCE = 1e-6
+# Training on gappy series: rounds of stochastic EM of the Gaussian that the
+# missing values are drawn from, and the (larger) relative nugget of its
+# first, pairwise estimate.
+_FILL_ROUNDS = 5
+_START_NUGGET = 1e-2
+
+
+def _with_nugget(cov: np.ndarray, nugget: float = 1e-4) -> np.ndarray:
+    """``cov`` plus ``nugget`` times its mean variance on the diagonal, so that
+    drawing missing values given observed ones stays well conditioned on
+    series whose covariance is (nearly) singular, as smooth series' is."""
+    return cov + nugget * np.trace(cov) / len(cov) * np.eye(len(cov))
 
 
 class DiffusionGenerator(BaseGenerator):
@@ -55,6 +68,17 @@ class DiffusionGenerator(BaseGenerator):
     :meth:`inverse_transform` decodes it again. :meth:`score_samples` is the
     evidence lower bound of a continuous-time Gaussian diffusion (Kingma et
     al. 2021) in the data's units.
+
+    ``X`` may hold NaN, missing values (a series needs at least one observed
+    value, and a channel in ``fit`` too). ``fit`` fills them once with a draw
+    given each series' observed values from a Gaussian of the flattened
+    series, fitted to the observed values by a few rounds of stochastic EM,
+    and trains on the completed series (one multiple imputation); the
+    validation loss counts the network's error at the observed values only.
+    :meth:`score_samples` of a gappy series is a bound
+    on the log-density of its observed values: the bound of the series
+    completed by such a draw, plus the entropy of the draw. :meth:`impute`
+    inpaints. This assumes the values are missing at random.
 
     Parameters
     ----------
@@ -179,6 +203,7 @@ class DiffusionGenerator(BaseGenerator):
 
     _auto_batch_size = 128
     _conditional = True
+    _allow_nan = True
     _auto_gradient_steps = 5000
     _auto_epoch_range = (20, 2000)
 
@@ -296,7 +321,17 @@ class DiffusionGenerator(BaseGenerator):
         flattened training series, which precondition the denoiser (see
         ``GaussianDiffusion``); for a model fitted with conditions, also the
         series' linear dependence on them, with the axes and spreads of what
-        the conditions leave."""
+        the conditions leave.
+
+        Where values are missing, they are first filled, once, with a draw
+        given the series' observed values from a Gaussian of the series fitted
+        to them (see ``_fill_from_gaussian``), and the model trains on the
+        completed series."""
+        if "mask" in train:
+            seed = int(torch.randint(_MAX_SEED, (1,)))
+            train["x"] = self._fill_from_gaussian(
+                train["x"], train.pop("mask"), np.random.RandomState(seed)
+            )
         flat = train["x"].reshape(len(train["x"]), -1).astype(np.float64)
         mean = flat.mean(axis=0)
         centred = flat - mean
@@ -324,6 +359,34 @@ class DiffusionGenerator(BaseGenerator):
         module.set_data_statistics(
             *(a.astype(np.float32) for a in (mean, axes, spread))
         )
+
+    @staticmethod
+    def _fill_from_gaussian(x, mask, rng, mean=None, cov=None):
+        """``x`` with its values where ``mask`` is 0 drawn from the Gaussian of
+        mean ``mean`` and covariance ``cov`` of the flattened series given the
+        others.
+
+        By default the Gaussian is fitted to ``x`` by stochastic EM: from the
+        means and covariances of the observed values, ``_FILL_ROUNDS`` rounds
+        of drawing the missing values and refitting the Gaussian to the
+        completed series (whose covariance, unlike the pairwise one, is
+        consistent with them)."""
+        flat = x.reshape(len(x), -1).astype(np.float64)
+        seen = mask.reshape(len(x), -1) > 0
+
+        def draw(mean, cov):
+            drawn = krige((flat - mean)[:, None], seen[:, None], cov[None], rng)
+            return drawn[:, 0] + mean
+
+        if mean is not None:
+            completed = draw(mean, cov)
+        else:
+            mean, cov = observed_gaussian(flat, seen)
+            completed = draw(mean, _with_nugget(cov, _START_NUGGET))
+            for _ in range(_FILL_ROUNDS - 1):
+                cov = np.cov(completed.T, bias=True).reshape(flat.shape[1], -1)
+                completed = draw(completed.mean(0), _with_nugget(cov))
+        return completed.reshape(x.shape).astype(x.dtype)
 
     def _patch_size(self) -> int:
         if self.patch_size != "auto":
@@ -408,5 +471,22 @@ class DiffusionGenerator(BaseGenerator):
         eps = torch.as_tensor(eps, dtype=torch.float32, device=device)
         u = torch.as_tensor(u, dtype=torch.float32, device=device)
         module = self.net_.module_
+        entropy = 0.0
+        units = self._log_jacobian_of(data)
+        if "mask" in data:
+            # log p(observed) >= E_q[ELBO(observed, missing)] + H(q), with q
+            # the Gaussian of the model's mean and covariance given the
+            # observed values, estimated with one draw of the missing ones
+            spread = module.spread
+            if module.condition_gain is not None:
+                spread = module.unconditioned_spread
+            axes = module.axes.double().cpu().numpy()
+            cov = _with_nugget((axes * spread.double().cpu().numpy() ** 2) @ axes.T)
+            mean = module.mean.double().cpu().numpy()
+            seen = data["mask"].reshape(len(data["mask"]), -1) > 0
+            entropy = conditional_entropy(cov, seen)
+            x = self._fill_from_gaussian(data["x"], data["mask"], rng, mean, cov)
+            data = {key: value for key, value in data.items() if key != "mask"}
+            data["x"] = x
         elbo = self._infer(lambda b: module.elbo(b["x"], eps, u, **self._c(b)), data)
-        return elbo.astype(np.float64) + self._log_jacobian(data["x"].shape[-1])
+        return elbo.astype(np.float64) + entropy + units

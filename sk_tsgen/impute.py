@@ -65,8 +65,9 @@ class GenerativeImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     generator : sk_tsgen generator or None, default=None
         The model of the series, cloned in ``fit``. None uses
         :class:`sk_tsgen.DenseVAE` with its defaults. A generator that trains
-        on missing values (``DenseVAE``, ``ConvVAE``) is fitted on every
-        window; any other on the windows without a gap.
+        on missing values (its ``allow_nan`` tag; every sk_tsgen generator
+        does) is fitted on every window; any other on the windows without a
+        gap.
     window_length : int or None, default=None
         Steps per window. None: the whole series of a panel, and
         ``min(48, length)`` steps of a long series.
@@ -265,9 +266,8 @@ class GenerativeImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
                     raise ValueError(
                         f"{type(generator).__name__} does not train on missing "
                         "values, and every window of X has a gap. Use a "
-                        "generator that does (DenseVAE, ConvVAE, "
-                        "RecurrentAutoencoder, VAEGAN, TransformerGAN) or a shorter "
-                        "window_length."
+                        "generator that does (every sk_tsgen generator does) "
+                        "or a shorter window_length."
                     )
             self.generator_ = generator.fit(train)
         return self

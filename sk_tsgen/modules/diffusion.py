@@ -429,9 +429,15 @@ class GaussianDiffusion(nn.Module):
         return c_skip * y + c_out * (out.flatten(1) @ self.axes)
 
     def forward(
-        self, x: torch.Tensor, c: torch.Tensor | None = None, **context
+        self,
+        x: torch.Tensor,
+        c: torch.Tensor | None = None,
+        mask: torch.Tensor | None = None,
+        **context,
     ) -> dict[str, torch.Tensor]:
-        """Per-series training loss: the network's error at random levels."""
+        """Per-series training loss: the network's error at random levels (at
+        the values ``mask`` marks observed, where given: the missing ones of
+        ``x`` hold a stand-in, whose error is not counted)."""
         if c is not None and self.training and self.condition_dropout:
             keep = torch.rand(len(c), 1, device=c.device) >= self.condition_dropout
             c = c * keep
@@ -444,7 +450,12 @@ class GaussianDiffusion(nn.Module):
         s = sigma[:, None]
         spread = self._spread(c)
         weight = (s**2 + spread**2) / (s * spread) ** 2
-        return {"squared_error": (weight * error.pow(2)).sum(1)}
+        if mask is None:
+            return {"squared_error": (weight * error.pow(2)).sum(1)}
+        # the same error, of the network's output on the series rather than
+        # on the axes (the rotation keeps its sum), at the observed values
+        target_error = (weight.sqrt() * error) @ self.axes.T
+        return {"squared_error": (target_error.pow(2) * mask.flatten(1)).sum(1)}
 
     # ------------------------------------------------------------ the ODE
     def _network(
