@@ -4,6 +4,7 @@ import importlib.util
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 # examples and benchmark smoke runs form the slow layer: pytest -m slow
@@ -243,3 +244,28 @@ def test_imputation_masks_are_the_same_for_every_method_and_keep_a_value():
         assert not first[scenario].all(axis=-1).any()
     assert abs(first["50 %"].mean() - 0.5) < 0.03
     assert (first["block"].sum(axis=-1) == 12).all()
+
+
+def test_training_with_gaps_benchmark_quick_run(tmp_path, capsys):
+    gaps = _load("training_with_gaps")
+    results = tmp_path / "gaps.json"
+    argv = ["--quick", "--window-step", "20", "--results", str(results)]
+    gaps.main([*argv, "--models", "DenseVAE", "--metrics", "disc_hgb", "diversity"])
+    saved = json.loads(results.read_text())
+    assert saved["setup"]["missing"] == 0.3
+    complete, gappy = (saved["rows"]["DenseVAE"][k][0] for k in ("complete", "gappy"))
+    assert set(complete) == set(gappy) == {"disc_hgb", "diversity", "fit_s"}
+    out = capsys.readouterr().out
+    assert "| DenseVAE | 30 % gaps |" in out and "- DenseVAE: " in out
+
+
+def test_training_with_gaps_masks_keep_a_value_per_row():
+    gaps = _load("training_with_gaps")
+    windows = np.random.RandomState(0).uniform(size=(200, 3, 2))
+    gappy = gaps.with_gaps(windows, 0.6, seed=0)
+    assert not np.isnan(gappy).all(axis=-1).any()
+    assert 0.4 < np.isnan(gappy).mean() < 0.6
+    assert gaps.within("disc_hgb", 0.30, 0.32, 0.0)
+    assert not gaps.within("disc_hgb", 0.30, 0.34, 0.0)
+    assert gaps.within("diversity", 0.95, 1.05, 0.0)  # distances from 1
+    assert gaps.within("predictive", 0.001, 0.005, 0.01)
