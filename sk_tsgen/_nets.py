@@ -82,6 +82,15 @@ class NegativeELBO(nn.Module):
         return -(terms["log_likelihood"] - self.beta * terms["kl"]).mean() / n_values
 
 
+def with_gaps(series: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """``series`` with the gaps of a batch's real series, whose ``mask`` (0
+    where a value is missing) repeats over stacked copies of the batch: a real
+    series holds its channel's mean, 0, where a value is missing."""
+    if mask is None:
+        return series
+    return torch.where(mask.repeat(len(series) // len(mask), 1, 1) > 0, series, 0.0)
+
+
 class MeanSquaredError(nn.Module):
     """Training loss of an autoencoder: squared error per value, batch mean
     (per observed value, for a batch with a ``mask``)."""
@@ -336,8 +345,7 @@ class AdversarialNet(LossTermsNet):
             # and with its series' gaps (the real ones hold the channel mean,
             # 0, where a value is missing), so that gaps tell nothing apart
             copies = len(series) // len(x)
-            if mask is not None:
-                series = torch.where(mask.repeat(copies, 1, 1) > 0, series, 0.0)
+            series = with_gaps(series, mask)
             if c is None:
                 return discriminator(series)
             return discriminator(series, c.repeat(copies, 1))
@@ -426,16 +434,8 @@ class ConditionalGANNet(AdversarialNet):
 
         def judge(series):
             # generated series are judged with the gaps of the batch's real
-            # series (which hold the channel mean, 0, where a value is
-            # missing), so that gaps tell nothing apart
-            if mask is not None:
-                series = torch.where(mask > 0, series, 0.0)
-            return discriminator(series, c)
-
-        def classify_series(series):
-            if mask is not None:
-                series = torch.where(mask > 0, series, 0.0)
-            return discriminator(series, c, return_classes=True)
+            # series, so that gaps tell nothing apart
+            return discriminator(with_gaps(series, mask), c)
 
         # 1. generator
         z = torch.randn(len(x), module.latent_dim, device=x.device)
@@ -443,7 +443,9 @@ class ConditionalGANNet(AdversarialNet):
         classify = c is not None and self.condition_weight > 0
         discriminator.requires_grad_(False)
         if classify:
-            scores, classes = classify_series(fake)
+            scores, classes = discriminator(
+                with_gaps(fake, mask), c, return_classes=True
+            )
             g_loss = generator_loss(scores, self.adversarial_loss)
             g_total = g_loss + self.condition_weight * module.condition_loss(classes, c)
         else:
@@ -483,8 +485,7 @@ class ConditionalGANNet(AdversarialNet):
             terms = self.infer(X, **fit_params)
             recon_loss = self.get_loss(terms, None, X=X, training=True)
             # the generated series as the encoder meets real ones: with gaps
-            if mask is not None:
-                fake = torch.where(mask > 0, fake, 0.0)
+            fake = with_gaps(fake, mask)
             z_hat, logits_fake = module.encode_parts(fake)
             e_loss = recon_loss + (z_hat - z).pow(2).mean()
             if c is not None:
