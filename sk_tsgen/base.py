@@ -368,8 +368,10 @@ class BaseGenerator(
         y : array-like of shape (n_series,) or (n_series, n_covariates), \
                 DataFrame, or None, default=None
             One condition per series, for a conditional model: class labels
-            (ints, strings or booleans), or static covariates (numeric
-            columns are standardised, the others one-hot encoded; see
+            (ints, strings or booleans), static covariates (numeric columns
+            are standardised, the others one-hot encoded), or the timestamp
+            at which every series starts (encoded as its time of year, day of
+            the week and time of day; see
             :class:`~sk_tsgen.conditions.Conditions`). The model then learns
             ``p(x | y)``, and also ``p(x)`` for series whose condition is not
             given (a share of the training conditions is dropped in every
@@ -843,10 +845,11 @@ class BaseGenerator(
         y : condition, array-like of shape (n_samples,) or (n_samples, \
                 n_covariates), DataFrame, or None, default=None
             For a model fitted with conditions: one condition for every
-            series (a label such as ``"January"``, or one row of covariates),
-            or one per series. None draws them at their frequencies in the
-            training data (covariates as whole training rows). A model fitted
-            without conditions refuses ``y``.
+            series (a label such as ``"January"``, one row of covariates, or
+            one start timestamp), or one per series. None draws them at their
+            frequencies in the training data (covariates and timestamps as
+            whole training rows). A model fitted without conditions refuses
+            ``y``.
         random_state : int, RandomState instance or None, default=None
             Seed of the conditions and latent draws. An int gives the same
             series on every call, without touching the global numpy or torch

@@ -25,6 +25,7 @@ from ._validation import (
     restore_layout,
 )
 from .base import CONDITION_DROPOUT, BaseVAE, clip_codes
+from .conditions import as_timestamps
 from .latent_process import SeasonalLatentProcess, ar1_draws
 from .long_series import (
     check_datetime_series,
@@ -39,17 +40,6 @@ from .modules import ConvDecoder, ConvEncoder, ConvGaussianVAE, SeasonalPrior
 _DECODE_STEPS = 2**21
 # Latent steps per window when ``window_length`` is left to its default.
 _DEFAULT_WINDOW_STEPS = 8
-
-
-def _timestamps_or_none(y) -> pd.DatetimeIndex | None:
-    """``y`` as timestamps when it holds them, else None (for example labels)."""
-    if y is None:
-        return None
-    try:
-        index = pd.Index(np.atleast_1d(y) if np.ndim(y) == 0 else y)
-    except (TypeError, ValueError):
-        return None
-    return index if isinstance(index, pd.DatetimeIndex) else None
 
 
 class ConvVAE(BaseVAE):
@@ -427,7 +417,7 @@ class ConvVAE(BaseVAE):
                 self._check_freq(freq)
         else:
             X3 = check_series(self, X, reset=reset)
-            starts = _timestamps_or_none(y)
+            starts = as_timestamps(y)
             if starts is not None and len(starts) != len(X3):
                 raise ValueError(
                     f"y holds {len(starts)} start timestamps for {len(X3)} series."
@@ -651,7 +641,7 @@ class ConvVAE(BaseVAE):
             Seed of the latent (and noise) draws.
         return_y : bool, default=False
             Whether to also return the condition of every series (only for a
-            model fitted with conditions).
+            model fitted with timestamps or conditions).
 
         Returns
         -------
@@ -660,25 +650,22 @@ class ConvVAE(BaseVAE):
             steps. A model fitted on a pandas Series returns a Series: with a
             DatetimeIndex at the fitted frequency for one sample, with a
             ``(sample, time)`` MultiIndex for several.
-        y : ndarray or DataFrame
-            The conditions of the series; only with ``return_y=True``.
+        y : DatetimeIndex, ndarray or DataFrame
+            The start timestamps (for a model fitted with timestamps) or the
+            conditions of the series; only with ``return_y=True``.
         """
         check_is_fitted(self)
         n_samples = check_n_samples(n_samples)
         length = self._check_length(n_timesteps)
         rng = check_random_state(random_state)
         if self._calendar is not None:
-            if return_y:
-                raise ValueError(
-                    "return_y=True needs a model fitted with conditions; this "
-                    "ConvVAE was fitted with timestamps, which sample returns "
-                    "in the index of a pandas Series."
-                )
-            y_out, c = None, None
+            c = None
         else:
             y_out, c = self._sample_conditions(n_samples, y, rng, return_y)
             y = None
         starts, leads = self._sample_starts(n_samples, y, rng)
+        if self._calendar is not None:
+            y_out = starts
         total = length + int(leads.max())
         n_steps = math.ceil(total / self._period)
         season = None

@@ -107,11 +107,12 @@ class DenseVAE(BaseVAE):
 
     Notes
     -----
-    Fitted with conditions ``y`` (labels or static covariates), the VAE is
-    conditional (Sohn et al. 2015): the encoder reads ``q(z | x, y)`` and the
-    decoder ``p(x | z, y)``, each with the encoded condition beside its input.
-    10 % of the training conditions are dropped in every step, so the same
-    network also encodes, decodes and scores series without one.
+    Fitted with conditions ``y`` (labels, static covariates or start
+    timestamps), the VAE is conditional (Sohn et al. 2015): the encoder reads
+    ``q(z | x, y)`` and the decoder ``p(x | z, y)``, each with the encoded
+    condition beside its input. 10 % of the training conditions are dropped in
+    every step, so the same network also encodes, decodes and scores series
+    without one.
 
     ``X`` may hold NaN, missing values (a series needs at least one observed
     value, and a channel in ``fit`` too). The encoder reads them as the

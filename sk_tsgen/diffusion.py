@@ -172,12 +172,12 @@ class DiffusionGenerator(BaseGenerator):
 
     Notes
     -----
-    Fitted with conditions ``y`` (labels or static covariates), the denoiser
-    reads the encoded condition beside the noise level; 10 % of the training
-    conditions are dropped in every step, so the same network is also the
-    unconditional denoiser that guidance contrasts with (Ho and Salimans,
-    2022). :meth:`score_samples` with ``y`` is the bound on ``log p(x | y)``,
-    and :meth:`transform` inverts the ODE without conditions.
+    Fitted with conditions ``y`` (labels, static covariates or start
+    timestamps), the denoiser reads the encoded condition beside the noise
+    level; 10 % of the training conditions are dropped in every step, so the
+    same network is also the unconditional denoiser that guidance contrasts with
+    (Ho and Salimans, 2022). :meth:`score_samples` with ``y`` is the bound on
+    ``log p(x | y)``, and :meth:`transform` inverts the ODE without conditions.
 
     ``inverse_transform(transform(X))`` reproduces ``X`` up to the error of
     the ODE solver, which shrinks as ``n_sampling_steps`` grows; the error is

@@ -214,7 +214,8 @@ class _Encoder:
             return {"__timestamp__": value.value, "tz": _tz(value.tz)}
         if isinstance(value, pd.DatetimeIndex):
             return {
-                "__datetime_index__": self._array(value.asi8),
+                "__datetime_index__": self._array(value.as_unit("ns").asi8),
+                "unit": value.unit,
                 "tz": _tz(value.tz),
                 "name": self.encode(value.name, where),
             }
@@ -333,7 +334,8 @@ class _Decoder:
                 self.decode(value["__datetime_index__"]).astype("datetime64[ns]"),
                 name=self.decode(value["name"]),
             )
-            return _from_utc(index, value["tz"])
+            # files saved before the unit was stored hold nanoseconds
+            return _from_utc(index, value["tz"]).as_unit(value.get("unit", "ns"))
         if "__range_index__" in value:
             return pd.RangeIndex(
                 *value["__range_index__"], name=self.decode(value["name"])

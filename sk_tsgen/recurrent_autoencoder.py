@@ -137,13 +137,13 @@ class RecurrentAutoencoder(BaseGenerator):
 
     Notes
     -----
-    Fitted with conditions ``y`` (labels or static covariates), the encoder's
-    code and the decoder's first state read the encoded condition too, and
-    the code mixture is fitted on the codes and the conditions together:
-    :meth:`sample` draws codes from it given the conditions, and
-    :meth:`score_samples` uses ``log p(E(x, y) | y)`` for the code's term.
-    10 % of the training conditions are dropped in every step, so the same
-    network also reads series without one.
+    Fitted with conditions ``y`` (labels, static covariates or start
+    timestamps), the encoder's code and the decoder's first state read the
+    encoded condition too, and the code mixture is fitted on the codes and the
+    conditions together: :meth:`sample` draws codes from it given the
+    conditions, and :meth:`score_samples` uses ``log p(E(x, y) | y)`` for the
+    code's term. 10 % of the training conditions are dropped in every step, so
+    the same network also reads series without one.
 
     ``X`` may hold NaN, missing values (a series needs at least one observed
     value, and a channel in ``fit`` too). The encoder reads them as the

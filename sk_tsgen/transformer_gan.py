@@ -323,7 +323,7 @@ class TransformerGAN(BaseGenerator):
         y : array-like of shape (n_series,) or (n_series, n_covariates), \
                 DataFrame, or None, default=None
             One condition per series: a label (ints or strings, such as month
-            names) or a row of static covariates (see
+            names), a row of static covariates or a start timestamp (see
             :class:`~sk_tsgen.conditions.Conditions`); None trains an
             unconditional model.
 
@@ -374,7 +374,7 @@ class TransformerGAN(BaseGenerator):
         self._upgrade_conditions()
         # labels, or encoded covariate values, that the network reads
         K = max(self._condition_dim - 1, 0)
-        covariates = K > 0 and self.conditions_.kind == "covariates"
+        covariates = K > 0 and self.conditions_.kind != "labels"
         return ConditionalGAN(
             TransformerGenerator(
                 C, T, self.latent_dim, condition_dim=E if K else 0, **shape

@@ -155,13 +155,13 @@ class VAEGAN(BaseVAE):
 
     Notes
     -----
-    Fitted with conditions ``y`` (labels or static covariates), the encoder
-    and the decoder read the encoded condition, as in a conditional VAE, and
-    the discriminator is a projection discriminator (Miyato and Koyama, 2018):
-    its logit gains a term ``<W y, h>`` between the condition and its
-    features, so it judges whether a series is real for its condition. 10 %
-    of the training conditions are dropped in every step, so the same network
-    also reads series without one.
+    Fitted with conditions ``y`` (labels, static covariates or start
+    timestamps), the encoder and the decoder read the encoded condition, as in a
+    conditional VAE, and the discriminator is a projection discriminator (Miyato
+    and Koyama, 2018): its logit gains a term ``<W y, h>`` between the condition
+    and its features, so it judges whether a series is real for its condition.
+    10 % of the training conditions are dropped in every step, so the same
+    network also reads series without one.
 
     ``X`` may hold NaN, missing values (a series needs at least one observed
     value, and a channel in ``fit`` too). The encoder reads them as the

@@ -269,3 +269,7 @@ def test_training_with_gaps_masks_keep_a_value_per_row():
     assert not gaps.within("disc_hgb", 0.30, 0.34, 0.0)
     assert gaps.within("diversity", 0.95, 1.05, 0.0)  # distances from 1
     assert gaps.within("predictive", 0.001, 0.005, 0.01)
+    # over several runs, a miss is checked against the runs' spread
+    runs = {"complete": [{"m": v} for v in (0.10, 0.12, 0.11)]}
+    assert not gaps._beyond_spread({**runs, "gappy": [{"m": 0.13}, {"m": 0.10}]}, "m")
+    assert gaps._beyond_spread({**runs, "gappy": [{"m": 0.30}, {"m": 0.31}]}, "m")

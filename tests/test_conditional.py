@@ -1,5 +1,6 @@
-"""Conditional generation, shared by every generator that takes conditions:
-fit(X, y), sample(n, y=...), return_y, score_samples(X, y) and their errors."""
+"""Conditional generation, shared by every generator that takes conditions
+(labels, covariates and timestamps): fit(X, y), sample(n, y=...), return_y,
+score_samples(X, y) and their errors."""
 
 import warnings
 
@@ -51,6 +52,67 @@ def covariate_fit(request):
     )
     X += y["level"].to_numpy()[:, None, None]
     return _fit(request.param, X, y)
+
+
+@pytest.fixture(scope="module")
+def seasonal():
+    """Sines that start on days spread over a year, warm in January and cold
+    in July: their level is the cosine of the time of year."""
+    X = make_sines(240, n_timesteps=16, n_channels=2, random_state=2)
+    days = np.random.RandomState(2).randint(0, 365, len(X))
+    starts = pd.Timestamp("2021-01-01") + pd.to_timedelta(days, unit="D")
+    X += _season(starts)[:, None, None]
+    return X, starts
+
+
+def _season(stamps) -> np.ndarray:
+    days = pd.DatetimeIndex(stamps).dayofyear.to_numpy()
+    return np.cos(2 * np.pi * (days - 1) / 365)
+
+
+# DenseVAE, the fastest, in the fast layer; every generator in the slow one
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param(name, marks=[] if name == "DenseVAE" else pytest.mark.slow)
+        for name in CONDITIONAL
+    ],
+)
+def timestamp_fit(request, seasonal):
+    params = {
+        # ConvVAE places timestamps on its calendar, which needs the step
+        "ConvVAE": {"freq": "h"},
+        # the adversarial term slows how fast VAEGAN's decoder reads conditions
+        "VAEGAN": {"max_epochs": 60},
+    }.get(request.param, {})
+    return _fit(request.param, *seasonal, **params)
+
+
+def test_samples_follow_the_time_of_year_they_start_at(timestamp_fit):
+    january = timestamp_fit.sample(200, y=pd.Timestamp("2030-01-10"), random_state=0)
+    july = timestamp_fit.sample(200, y="2030-07-10", random_state=0)
+    true_gap = np.subtract(*_season(["2030-01-10", "2030-07-10"]))  # about 2
+    assert 0.7 * true_gap < january.mean() - july.mean() < 1.3 * true_gap
+
+
+def test_drawn_timestamps_are_training_ones_and_match_their_series(
+    timestamp_fit, seasonal
+):
+    X, starts = timestamp_fit.sample(300, random_state=0, return_y=True)
+    assert isinstance(starts, pd.DatetimeIndex) and len(starts) == 300
+    assert starts.isin(seasonal[1]).all()
+    assert np.corrcoef(X.mean(axis=(1, 2)), _season(starts))[0, 1] > 0.9
+
+
+def test_the_conditional_score_prefers_the_true_time_of_year(timestamp_fit, seasonal):
+    X, starts = seasonal
+    gain = timestamp_fit.score_samples(X, starts) - timestamp_fit.score_samples(
+        X, starts + pd.Timedelta(days=182)
+    )
+    # the half-year shift flips the sign of the level, whose size is the
+    # cosine of the time of year: series near the equinoxes barely change
+    far = np.abs(_season(starts)) > 0.5
+    assert np.mean(gain[far] > 0) > 0.8
 
 
 def test_samples_follow_the_label_they_are_given(label_fit, labelled):
@@ -134,6 +196,8 @@ def _assert_saved_and_loaded_alike(model, path):
     np.testing.assert_allclose(X_loaded, X, rtol=1e-6)
     if isinstance(y, pd.DataFrame):
         pd.testing.assert_frame_equal(y_loaded, y)
+    elif isinstance(y, pd.Index):
+        pd.testing.assert_index_equal(y_loaded, y)
     else:
         np.testing.assert_array_equal(y_loaded, y)
 
@@ -144,6 +208,10 @@ def test_a_saved_model_keeps_its_labels(label_fit, tmp_path):
 
 def test_a_saved_model_keeps_its_covariates(covariate_fit, tmp_path):
     _assert_saved_and_loaded_alike(covariate_fit, tmp_path / "model.npz")
+
+
+def test_a_saved_model_keeps_its_timestamps(timestamp_fit, tmp_path):
+    _assert_saved_and_loaded_alike(timestamp_fit, tmp_path / "model.npz")
 
 
 @pytest.mark.parametrize("name", CONDITIONAL)

@@ -8,7 +8,7 @@ from numpy.testing import assert_allclose
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 
-from sk_tsgen import ConvVAE
+from sk_tsgen import ConvVAE, load
 from sk_tsgen.datasets import make_sines
 from sk_tsgen.latent_process import SeasonalLatentProcess
 from sk_tsgen.modules import ConvDecoder, ConvEncoder, ConvGaussianVAE, SeasonalPrior
@@ -248,9 +248,10 @@ def test_pandas_series_in_pandas_series_out(fitted_daily, daily):
     assert several.index.names == ["sample", "time"] or several.index.nlevels == 2
     assert several.xs(1).index[0] == pd.Timestamp("2031-02-01")
     # without y, starts come from the training windows
-    drawn = vae.sample(4, random_state=0)
+    drawn, drawn_starts = vae.sample(4, random_state=0, return_y=True)
     starts = drawn.groupby(level=0).apply(lambda s: s.index[0][1])
     assert starts.isin(daily.index).all()
+    np.testing.assert_array_equal(starts.to_numpy(), drawn_starts.to_numpy())
     assert vae.inverse_transform(vae.transform(daily[:64])).shape == (1, 64)
 
 
@@ -292,6 +293,15 @@ def test_bad_pandas_input_names_the_problem():
         vae.sample(1, y="not a date")
 
 
+def test_a_saved_model_keeps_its_calendar(fitted_daily, tmp_path):
+    # pandas 3 indexes dates in microseconds: the file keeps them as such
+    fitted_daily.save(tmp_path / "daily.npz")
+    loaded = load(tmp_path / "daily.npz")
+    pd.testing.assert_series_equal(
+        loaded.sample(3, random_state=0), fitted_daily.sample(3, random_state=0)
+    )
+
+
 def test_arrays_with_start_timestamps(daily):
     X = daily.to_numpy()[: 32 * 40].reshape(40, 32)
     starts = daily.index[::32][:40]
@@ -300,6 +310,8 @@ def test_arrays_with_start_timestamps(daily):
     vae = _small(max_epochs=2, freq="D").fit(X, starts)
     assert vae.prior_ == "seasonal"
     assert vae.sample(2, y="2030-01-01", n_timesteps=40).shape == (2, 40)
+    X_new, y_new = vae.sample(3, random_state=0, return_y=True)
+    assert X_new.shape == (3, 32) and pd.Index(y_new).isin(starts).all()
     with pytest.raises(ValueError, match="prior='seasonal' needs timestamps"):
         _small(prior="seasonal").fit(X)
     unconditional = _small(max_epochs=1).fit(X)
