@@ -234,7 +234,10 @@ class BaseGenerator(
 
     _parameter_constraints: dict = {
         "latent_dim": [Interval(Integral, 1, None, closed="left")],
-        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "batch_size": [
             StrOptions({"auto"}),
             Interval(Integral, 1, None, closed="left"),
@@ -255,10 +258,10 @@ class BaseGenerator(
     _net_class = LossTermsNet
     # what batch_size="auto" takes on a training set large enough for it
     _auto_batch_size = 64
-    # what max_epochs="auto" gives, in models that offer it: enough epochs for
-    # about this many gradient steps, within this range of epochs
-    _auto_gradient_steps: int | None = None
-    _auto_epoch_range: tuple[int, int] = (1, 1000)
+    # what max_epochs="auto" gives: enough epochs for about this many gradient
+    # steps, within this range of epochs (so a large set keeps 100 epochs)
+    _auto_gradient_steps: int = 3000
+    _auto_epoch_range: tuple[int, int] = (100, 1000)
     # Rows per forward pass at inference; training uses ``batch_size``.
     _inference_batch_size = 1024
     # Whether X may hold NaN (missing values): fit, transform and scores then

@@ -296,15 +296,9 @@ class ConvVAE(BaseVAE):
         "window_length": [Interval(Integral, 1, None, closed="left"), None],
         "window_step": [Interval(Integral, 1, None, closed="left"), None],
         "freq": [str, None],
-        "max_epochs": [
-            StrOptions({"auto"}),
-            Interval(Integral, 1, None, closed="left"),
-        ],
     }
-    _auto_gradient_steps = 3000
     _conditional = True
     _allow_nan = True
-    _auto_epoch_range = (100, 1000)
 
     def fit(self, X, y=None) -> ConvVAE:
         """Learn the distribution of the series in ``X``.

@@ -31,8 +31,10 @@ class DenseVAE(BaseVAE):
         above 1 the latent codes fill the prior better, so samples spread more
         like the data, at the cost of blurrier reconstructions. Scores always use
         the ELBO.
-    max_epochs : int, default=100
-        Number of passes over the training series.
+    max_epochs : int or "auto", default=100
+        Number of passes over the training series. ``"auto"`` makes about
+        3000 gradient steps in 100 to 1000 epochs (more passes over a small
+        set, 100 over a large one).
     batch_size : int or "auto", default="auto"
         Series per gradient step. ``"auto"`` takes 64, or fewer on a small training set
         so that every epoch makes at least 4 gradient steps (and at least 8
@@ -157,7 +159,7 @@ class DenseVAE(BaseVAE):
         latent_dim: int = 8,
         hidden_layer_sizes: tuple[int, ...] = (128,),
         beta: float = 1.0,
-        max_epochs: int = 100,
+        max_epochs: int | str = 100,
         batch_size: int | str = "auto",
         lr: float = 1e-3,
         validation_fraction: float = 0.0,

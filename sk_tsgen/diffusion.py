@@ -227,10 +227,6 @@ class DiffusionGenerator(BaseGenerator):
         "sampler": [StrOptions({"ode", "sde"})],
         "ema_decay": [Interval(Real, 0, 1, closed="left")],
         "guidance_scale": [Interval(Real, 0, None, closed="left")],
-        "max_epochs": [
-            StrOptions({"auto"}),
-            Interval(Integral, 1, None, closed="left"),
-        ],
     }
 
     def __init__(

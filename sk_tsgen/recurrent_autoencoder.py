@@ -68,8 +68,11 @@ class RecurrentAutoencoder(BaseGenerator):
         Size of the code; ``transform`` returns this many components.
     bidirectional : bool, default=False
         Whether the encoder also reads every series backwards.
-    max_epochs : int, default=100
-        Number of passes over the training series.
+    max_epochs : int or "auto", default="auto"
+        Number of passes over the training series. ``"auto"`` makes about
+        3000 gradient steps in 100 to 1000 epochs: 100 epochs of a large
+        set, as a fixed default did, and up to 750 of 40 series, which 100
+        epochs left underfitted (``benchmarks/small_sets.py``).
     batch_size : int or "auto", default="auto"
         Series per gradient step. ``"auto"`` takes 32, or fewer on a small training set
         so that every epoch makes at least 4 gradient steps (and at least 8
@@ -195,7 +198,7 @@ class RecurrentAutoencoder(BaseGenerator):
         num_layers: int = 1,
         latent_dim: int = 8,
         bidirectional: bool = False,
-        max_epochs: int = 100,
+        max_epochs: int | str = "auto",
         batch_size: int | str = "auto",
         lr: float = 5e-3,
         validation_fraction: float = 0.0,

@@ -152,8 +152,10 @@ class TransformerGAN(BaseGenerator):
         without ``y``.
     feature_weight : float, default=1.0
         Weight λ of the discriminator-feature distance in :meth:`score_samples`.
-    max_epochs : int, default=100
-        Passes over the training series.
+    max_epochs : int or "auto", default=100
+        Number of passes over the training series. ``"auto"`` makes about
+        3000 gradient steps in 100 to 1000 epochs (more passes over a small
+        set, 100 over a large one).
     batch_size : int or "auto", default="auto"
         Series per step. ``"auto"`` takes 64, or fewer on a small training set
         so that every epoch makes at least 4 gradient steps (and at least 8
@@ -276,7 +278,7 @@ class TransformerGAN(BaseGenerator):
         discriminator_steps: int = 1,
         condition_weight: float = 0.05,
         feature_weight: float = 1.0,
-        max_epochs: int = 100,
+        max_epochs: int | str = 100,
         batch_size: int | str = "auto",
         lr: float = 1e-3,
         discriminator_lr: float = 1e-3,

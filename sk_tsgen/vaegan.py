@@ -79,8 +79,12 @@ class VAEGAN(BaseVAE):
         Discriminator updates per generator update.
     beta : float, default=1.0
         Weight of the KL term in the training loss. Scores always use the ELBO.
-    max_epochs : int, default=100
-        Number of passes over the training series.
+    max_epochs : int or "auto", default=100
+        Number of passes over the training series. ``"auto"`` makes about
+        3000 gradient steps in 100 to 1000 epochs (more passes over a small
+        set, 100 over a large one); on 40 BasicMotions series it leaves the
+        ELBO where 100 epochs do (``benchmarks/small_sets.py``), so it is not
+        the default.
     batch_size : int or "auto", default="auto"
         Series per step. ``"auto"`` takes 64, or fewer on a small training set
         so that every epoch makes at least 4 gradient steps (and at least 8
@@ -223,7 +227,7 @@ class VAEGAN(BaseVAE):
         gradient_penalty: float = 1.0,
         discriminator_steps: int = 1,
         beta: float = 1.0,
-        max_epochs: int = 100,
+        max_epochs: int | str = 100,
         batch_size: int | str = "auto",
         lr: float = 2e-3,
         discriminator_lr: float = 1e-3,

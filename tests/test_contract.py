@@ -331,6 +331,15 @@ def test_bad_latent_codes_and_sample_arguments(two_epoch_fit):
         two_epoch_fit.sample(2, y=[1, 2])
 
 
+def test_auto_epochs_are_a_step_budget_for_every_generator(make_generator):
+    # more passes over a small set than over a large one, within their range
+    auto = make_generator(max_epochs="auto")
+    low, high = auto._auto_epoch_range
+    small, large = auto._train_epochs(40, 10), auto._train_epochs(100_000, 64)
+    assert low <= large < small <= high
+    assert small == -(-auto._auto_gradient_steps // 4)  # 4 steps an epoch
+
+
 def test_bad_parameters_name_the_problem(make_generator, sines):
     X = sines[0]
     with pytest.raises(ValueError, match="CUDA is not available|not a torch device"):
