@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 # examples and benchmark smoke runs form the slow layer: pytest -m slow
@@ -218,6 +219,19 @@ def test_conditional_benchmark_prints_a_row_per_dataset_and_model(tmp_path, caps
         assert 0.0 <= row["forest"]["generated"] <= 1.0
     out = capsys.readouterr().out
     assert "| gunpoint | DiffusionGenerator | 0 |" in out
+
+
+def test_conditional_benchmark_conditions_on_dates(tmp_path):
+    conditional = _load("conditional")
+    X, months, folds, dates = conditional.load_dataset("seattle_dates")
+    assert isinstance(dates, pd.DatetimeIndex) and len(dates) == len(X) == 365
+    assert (dates.month_name() == months).all()
+    rows = conditional.main(
+        ["--datasets", "seattle_dates", "--models", "DenseVAE", "ConvVAE"]
+        + ["--max-epochs", "2", "--results", str(tmp_path / "dates.json")]
+    )
+    assert [r["dataset"] for r in rows] == ["seattle_dates"] * 2
+    assert all(0.0 <= r["logistic"]["generated"] <= 1.0 for r in rows)
 
 
 def test_imputation_benchmark_quick_run(tmp_path, capsys):
