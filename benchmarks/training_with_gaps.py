@@ -22,7 +22,10 @@ fidelity rows.
 Usage::
 
     python benchmarks/training_with_gaps.py [--dataset stocks] [--runs 1]
-        [--missing 0.3] [--models DenseVAE ...] [--window-step K] [--quick]
+        [--seeds 1 2] [--missing 0.3] [--models DenseVAE ...]
+        [--window-step K] [--quick]
+
+``--seeds`` adds runs of those seeds to the rows already in ``--results``.
 """
 
 from __future__ import annotations
@@ -74,9 +77,11 @@ def within(metric: str, complete: float, gappy: float, tolerance: float) -> bool
     return b <= (1 + RELATIVE) * a or b - a <= tolerance
 
 
-def run(name, windows, runs, fraction, quick, metrics):
-    rows = {"complete": [], "gappy": []}
-    for seed in range(runs):
+def run(name, windows, seeds, fraction, quick, metrics, rows=None):
+    """Fit and judge ``name`` on the complete and gappy windows for each seed,
+    appended to ``rows`` (the runs of other seeds kept)."""
+    rows = rows or {"complete": [], "gappy": []}
+    for seed in seeds:
         for kind, data in (
             ("complete", windows),
             ("gappy", with_gaps(windows, fraction, seed)),
@@ -88,6 +93,7 @@ def run(name, windows, runs, fraction, quick, metrics):
             synth = np.asarray(model.sample(len(windows), random_state=10_000 + seed))
             scores = fidelity.evaluate(windows, synth, seed, quick, metrics)
             scores["fit_s"] = fit_s
+            scores["seed"] = seed
             print(
                 f"  {name} {kind} run {seed}: "
                 + ", ".join(f"{k} {v:.4f}" for k, v in scores.items()),
@@ -164,6 +170,14 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dataset", choices=["stocks", "weather"], default="stocks")
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        nargs="*",
+        default=None,
+        help="run these seeds and add them to the runs already in --results "
+        "(default: seeds 0 to --runs - 1, replacing them)",
+    )
     parser.add_argument("--missing", type=float, default=0.3)
     parser.add_argument("--tolerance", type=float, default=0.01)
     parser.add_argument("--models", nargs="*", default=GENERATORS)
@@ -187,14 +201,21 @@ def main(argv=None):
         "dataset": args.dataset,
         "shape": " x ".join(str(n) for n in windows.shape),
         "missing": args.missing,
-        "runs": args.runs,
+        "runs": args.runs if args.seeds is None else "per row",
         "quick": args.quick,
         "machine": f"{platform.machine()}, Python {platform.python_version()}, "
         f"torch {torch.__version__}",
     }
+    seeds = range(args.runs) if args.seeds is None else args.seeds
     for name in args.models:
+        kept = None
+        if args.seeds is not None and name in results:
+            kept = {
+                kind: [r for r in runs if r.get("seed", 0) not in seeds]
+                for kind, runs in results[name].items()
+            }
         results[name] = run(
-            name, windows, args.runs, args.missing, args.quick, args.metrics
+            name, windows, seeds, args.missing, args.quick, args.metrics, kept
         )
         args.results.parent.mkdir(parents=True, exist_ok=True)
         args.results.write_text(json.dumps({"setup": setup, "rows": results}, indent=1))

@@ -1,7 +1,8 @@
 """What every generator's ``impute`` shares: a first guess of the missing
 values, the check of ``n_imputations``, the stationary Gaussian process of the
-reconstruction residuals that carries the observed neighbours' detail into a
-gap, and the imputed series put back in the layout they came in."""
+reconstruction residuals (over channels and time) that carries the observed
+neighbours' detail into a gap, and the imputed series put back in the layout
+they came in."""
 
 from __future__ import annotations
 
@@ -52,32 +53,84 @@ def fill_gaps_linearly(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return out.astype(x.dtype, copy=False)
 
 
-def residual_autocovariance(residuals: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Autocovariance per channel and lag of reconstruction ``residuals``
-    (``(n, channels, timesteps)``), read over the pairs of steps where ``mask``
-    is 1 in both, and tapered by ``1 - lag / timesteps`` (Bartlett) so that the
-    far lags, read from few pairs, count little.
+def residual_covariance(residuals: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Cross-covariance of reconstruction ``residuals`` (``(n, channels,
+    timesteps)``) between every pair of channels at every lag, read over the
+    pairs of values where ``mask`` is 1 in both, and tapered by ``1 - lag /
+    timesteps`` (Bartlett) so that the far lags, read from few pairs, count
+    little.
 
-    Returns an array of shape ``(channels, timesteps)``; column ``k`` is lag
-    ``k``.
+    Returns an array of shape ``(channels, channels, timesteps)``: entry
+    ``[c, d, k]`` is the covariance of channel ``c`` at a step with channel
+    ``d`` ``k`` steps later; ``[c, c]`` is channel ``c``'s autocovariance.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from sk_tsgen._imputation import residual_autocovariance
-    >>> e = np.array([[[1.0, -1.0, 1.0, -1.0]]])
-    >>> residual_autocovariance(e, np.ones_like(e)).round(2)
-    array([[ 1.  , -0.75,  0.5 , -0.25]])
+    >>> from sk_tsgen._imputation import residual_covariance
+    >>> e = np.array([[[1.0, -1.0, 1.0, -1.0], [2.0, -2.0, 2.0, -2.0]]])
+    >>> residual_covariance(e, np.ones_like(e))[0].round(2)
+    array([[ 1.  , -0.75,  0.5 , -0.25],
+           [ 2.  , -1.5 ,  1.  , -0.5 ]])
     """
     e = np.where(mask > 0, residuals, 0.0).astype(np.float64)
     o = (mask > 0).astype(np.float64)
     length = e.shape[-1]
     lags = []
     for lag in range(length):
-        pairs = (o[..., : length - lag] * o[..., lag:]).sum(axis=(0, 2))
-        products = (e[..., : length - lag] * e[..., lag:]).sum(axis=(0, 2))
+        pairs = np.einsum("nct,ndt->cd", o[..., : length - lag], o[..., lag:])
+        products = np.einsum("nct,ndt->cd", e[..., : length - lag], e[..., lag:])
         lags.append(products / np.maximum(pairs, 1.0))
     return np.stack(lags, axis=-1) * (1.0 - np.arange(length) / length)
+
+
+def space_time_kernel(covariance: np.ndarray, length: int) -> np.ndarray:
+    """Covariance matrix ``(channels * length, channels * length)`` of a
+    stationary multichannel process with the given cross-covariances
+    (``(channels, channels, lags)``, as :func:`residual_covariance` returns;
+    lags past those given are 0), in the order of a flattened ``(channels,
+    length)`` series, made positive definite by raising its eigenvalues to at
+    least a millionth of the mean variance.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_tsgen._imputation import space_time_kernel
+    >>> R = np.array([[[1.0, 0.5], [0.8, 0.4]], [[0.8, 0.2], [1.0, 0.5]]])
+    >>> space_time_kernel(R, 2).round(2)
+    array([[1. , 0.5, 0.8, 0.4],
+           [0.5, 1. , 0.2, 0.8],
+           [0.8, 0.2, 1. , 0.5],
+           [0.4, 0.8, 0.5, 1. ]])
+    """
+    channels = covariance.shape[0]
+    padded = np.zeros((channels, channels, length))
+    given = min(length, covariance.shape[-1])
+    padded[..., :given] = covariance[..., :given]
+    lag = np.arange(length)[None, :] - np.arange(length)[:, None]  # [t, s]: s - t
+    ahead = padded[:, :, np.abs(lag)]  # cov of channel c at t, d at s >= t
+    behind = padded.transpose(1, 0, 2)[:, :, np.abs(lag)]  # and at s < t
+    kernel = np.where(lag >= 0, ahead, behind).transpose(0, 2, 1, 3)
+    kernel = kernel.reshape(channels * length, channels * length)
+    values, vectors = np.linalg.eigh((kernel + kernel.T) / 2)
+    floor = 1e-6 * max(np.trace(kernel) / len(kernel), 0.0) + 1e-12
+    return (vectors * np.maximum(values, floor)) @ vectors.T
+
+
+def krige_space_time(
+    residuals: np.ndarray, known: np.ndarray, kernel: np.ndarray, rng
+) -> np.ndarray:
+    """:func:`krige` under one covariance ``kernel`` of all channels and steps
+    together (:func:`space_time_kernel`): a missing value is drawn given the
+    known values of its own channel and of the others."""
+    n, channels, length = residuals.shape
+    flat = krige(
+        residuals.reshape(n, 1, channels * length),
+        known.reshape(n, 1, channels * length),
+        kernel[None],
+        rng,
+    )
+    return flat.reshape(n, channels, length)
 
 
 def stationary_kernels(autocovariance: np.ndarray, length: int) -> np.ndarray:

@@ -66,7 +66,9 @@ from ._imputation import (
     fill_gaps_linearly,
     in_input_layout,
     krige,
-    residual_autocovariance,
+    krige_space_time,
+    residual_covariance,
+    space_time_kernel,
     stationary_kernels,
 )
 from ._nets import (
@@ -89,6 +91,9 @@ _MAX_SEED = np.iinfo(np.int32).max
 # Training codes the latent mixture is fitted on, at most: EM on more costs seconds
 # and adds little to an estimate of a low-dimensional density.
 _MAX_MIXTURE_CODES = 2000
+# impute draws the residuals of series of at most this many values (channels
+# times steps) from one Gaussian process of all channels; longer ones per channel
+_JOINT_KRIGING_VALUES = 1024
 # Standardised values are clipped to this many standard deviations before they
 # reach a network: training data never come near it (a value is at most
 # sqrt(n_values) deviations from its channel's mean), and beyond it a series
@@ -459,13 +464,13 @@ class BaseGenerator(
         self.latent_density_ = self._fit_latent_density(codes, train, rng)
         self._set_offsets(data)
         self._check_fit(_take(data, slice(0, _MAX_MIXTURE_CODES)))
-        self._residual_autocovariance = self._fit_residual_autocovariance(
+        self._residual_covariance = self._fit_residual_covariance(
             _take(data, slice(0, _MAX_MIXTURE_CODES)), rng
         )
 
-    def _fit_residual_autocovariance(self, data: dict, rng) -> np.ndarray:
-        """Autocovariance per channel and lag of the residuals of the
-        reconstruction draws of (scaled) training ``data``, at its observed
+    def _fit_residual_covariance(self, data: dict, rng) -> np.ndarray:
+        """Cross-covariance per pair of channels and lag of the residuals of
+        the reconstruction draws of (scaled) training ``data``, at its observed
         values: the Gaussian process ``impute`` draws its residuals from."""
         generator = torch.Generator().manual_seed(int(rng.randint(_MAX_SEED)))
         x = data["x"]
@@ -474,7 +479,7 @@ class BaseGenerator(
         recon = self._infer(
             lambda b: self._reconstruction_draw(b, generator), {**data, "x": filled}
         )[..., : x.shape[-1]]
-        return residual_autocovariance(x - recon, mask)
+        return residual_covariance(x - recon, mask)
 
     def _check_fit(self, data: dict) -> None:
         """Warn when the reconstructions of (scaled) training ``data`` keep
@@ -896,11 +901,13 @@ class BaseGenerator(
         the series is encoded (a draw from the posterior, for a VAE), decoded,
         and its missing values replaced by the decoding plus a residual, for a
         fixed number of sweeps. The residual is drawn given the residuals at
-        the observed values from a stationary Gaussian process per channel
-        whose autocovariance is that of the training reconstructions'
-        residuals (kriging): next to observed values it carries their detail
-        into the gap, which a decoding alone loses; far from them it fades to
-        the decoding plus noise of the residuals' size. The diffusion
+        the observed values from a stationary Gaussian process over channels
+        and steps whose cross-covariances are those of the training
+        reconstructions' residuals (kriging; per channel for series of more
+        than 1024 values): next to observed values, in time or in the other
+        channels at the same step, it carries their detail into the gap,
+        which a decoding alone loses; far from them it fades to the decoding
+        plus noise of the residuals' size. The diffusion
         generator inpaints instead: every step of its stochastic sampler
         replaces the observed values by their noisy versions at that level.
         The draws assume the values are missing at random.
@@ -969,24 +976,42 @@ class BaseGenerator(
         pseudo-Gibbs sampler of :meth:`impute`."""
         known = data["mask"] > 0
         x = fill_gaps_linearly(data["x"], data["mask"])
-        autocovariance = getattr(self, "_residual_autocovariance", None)
-        kernels = (
-            None
-            if autocovariance is None  # a model saved without it: white noise
-            else stationary_kernels(autocovariance, x.shape[-1])
-        )
+        draw_residuals = self._residual_sampler(*x.shape[1:])
         scale = self._imputation_noise()
         generator = torch.Generator().manual_seed(int(rng.randint(_MAX_SEED)))
         for _ in range(IMPUTATION_SWEEPS):
             recon = self._infer(
                 lambda b: self._reconstruction_draw(b, generator), {**data, "x": x}
             )[..., : x.shape[-1]]
-            if kernels is None:
+            if draw_residuals is None:
                 residual = scale[:, None] * rng.standard_normal(x.shape)
             else:
-                residual = krige(data["x"] - recon, known, kernels, rng)
+                residual = draw_residuals(data["x"] - recon, known, rng)
             x = np.where(known, data["x"], recon + residual).astype(np.float32)
         return x
+
+    def _residual_sampler(self, n_channels: int, n_timesteps: int):
+        """How :meth:`impute` draws the residuals of the decodings given those
+        at the observed values: ``draw(residuals, known, rng)``, from a
+        Gaussian process over channels and steps together (a missing value
+        reads the other channels at its step as well as its own channel's
+        neighbours), or per channel when the series hold more than
+        ``_JOINT_KRIGING_VALUES`` values; None for a model saved without the
+        residuals' covariance (white noise of the noise scale then)."""
+        covariance = getattr(self, "_residual_covariance", None)
+        if covariance is None:
+            # files saved before the cross-covariance: one per channel
+            autocovariance = getattr(self, "_residual_autocovariance", None)
+            if autocovariance is None:
+                return None
+            kernels = stationary_kernels(autocovariance, n_timesteps)
+            return lambda e, known, rng: krige(e, known, kernels, rng)
+        if n_channels * n_timesteps <= _JOINT_KRIGING_VALUES:
+            kernel = space_time_kernel(covariance, n_timesteps)
+            return lambda e, known, rng: krige_space_time(e, known, kernel, rng)
+        diagonal = covariance[np.arange(n_channels), np.arange(n_channels)]
+        kernels = stationary_kernels(diagonal, n_timesteps)
+        return lambda e, known, rng: krige(e, known, kernels, rng)
 
     def _reconstruction_draw(self, batch: dict, generator) -> torch.Tensor:
         """Decoded codes of a batch of series (a VAE draws them from its

@@ -268,9 +268,14 @@ def test_training_with_gaps_benchmark_quick_run(tmp_path, capsys):
     saved = json.loads(results.read_text())
     assert saved["setup"]["missing"] == 0.3
     complete, gappy = (saved["rows"]["DenseVAE"][k][0] for k in ("complete", "gappy"))
-    assert set(complete) == set(gappy) == {"disc_hgb", "diversity", "fit_s"}
+    assert set(complete) == set(gappy) == {"disc_hgb", "diversity", "fit_s", "seed"}
     out = capsys.readouterr().out
     assert "| DenseVAE | 30 % gaps |" in out and "- DenseVAE: " in out
+    # --seeds adds runs to those kept, and the table gives their spread
+    gaps.main([*argv, "--models", "DenseVAE", "--metrics", "disc_hgb", "--seeds", "1"])
+    rows = json.loads(results.read_text())["rows"]["DenseVAE"]
+    assert [r["seed"] for r in rows["gappy"]] == [0, 1]
+    assert "±" in capsys.readouterr().out
 
 
 def test_training_with_gaps_masks_keep_a_value_per_row():
