@@ -117,20 +117,61 @@ def space_time_kernel(covariance: np.ndarray, length: int) -> np.ndarray:
     return (vectors * np.maximum(values, floor)) @ vectors.T
 
 
-def krige_space_time(
-    residuals: np.ndarray, known: np.ndarray, kernel: np.ndarray, rng
-) -> np.ndarray:
-    """:func:`krige` under one covariance ``kernel`` of all channels and steps
-    together (:func:`space_time_kernel`): a missing value is drawn given the
-    known values of its own channel and of the others."""
-    n, channels, length = residuals.shape
-    flat = krige(
-        residuals.reshape(n, 1, channels * length),
-        known.reshape(n, 1, channels * length),
-        kernel[None],
-        rng,
-    )
-    return flat.reshape(n, channels, length)
+class KrigingSampler:
+    """Draws of residuals (``(n, channels, timesteps)``) where ``known`` is
+    False given those where it is True, as :func:`krige` makes them, for one
+    pattern of known values drawn from many times: the kriging systems are
+    inverted once, so each draw costs matrix-vector products only.
+
+    ``kernels`` holds one covariance in time per channel (``(channels,
+    timesteps, timesteps)``), or, with ``joint=True``, one covariance of all
+    channels and steps together (``(channels * timesteps,) * 2``,
+    :func:`space_time_kernel`), under which a missing value is drawn given
+    the known values of its own channel and of the others.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_tsgen._imputation import KrigingSampler, krige, stationary_kernels
+    >>> K = stationary_kernels(np.array([[1.0, 0.9, 0.8]]), 3)
+    >>> r, known = np.array([[[1.0, 0.0, 3.0]]]), np.array([[[1, 0, 1]]]) > 0
+    >>> draw = KrigingSampler(K, known)
+    >>> np.allclose(draw(r, np.random.RandomState(0)),
+    ...             krige(r, known, K, np.random.RandomState(0)))
+    True
+    """
+
+    def __init__(self, kernels: np.ndarray, known: np.ndarray, joint: bool = False):
+        self.shape = known.shape
+        n = len(known)
+        self.joint = joint
+        if joint:
+            kernels, known = kernels[None], known.reshape(n, 1, -1)
+        length = kernels.shape[-1]
+        eye = np.eye(length)
+        jitter = 1e-9 * np.maximum(np.einsum("cii->c", kernels) / length, 1e-12)
+        self.kernels = kernels
+        self.roots = np.linalg.cholesky(kernels + jitter[:, None, None] * eye)
+        self.known = known
+        self.o = known.astype(np.float64)
+        # the known block of each series' covariance, the identity elsewhere
+        system = kernels[None] * self.o[..., :, None] * self.o[..., None, :]
+        self.inverse = np.linalg.inv(system + eye * (1.0 - self.o)[..., None])
+
+    def __call__(self, residuals: np.ndarray, rng) -> np.ndarray:
+        residuals = residuals.reshape(self.known.shape)
+        noise = rng.standard_normal(residuals.shape)
+        free = np.einsum("cij,ncj->nci", self.roots, noise)
+        misfit = (np.where(self.known, residuals, 0.0) - free) * self.o
+        weights = np.einsum("ncij,ncj->nci", self.inverse, misfit)
+        out = free + np.einsum("cij,ncj->nci", self.kernels, self.o * weights)
+        return np.where(self.known, residuals, out).reshape(self.shape)
+
+
+def kriging_rows(n_values: int) -> int:
+    """How many series' kriging systems of ``n_values`` values each fit in
+    memory at once (64 MB), at least one."""
+    return max(1, _KRIGING_CHUNK // (n_values * n_values))
 
 
 def stationary_kernels(autocovariance: np.ndarray, length: int) -> np.ndarray:

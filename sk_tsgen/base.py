@@ -62,11 +62,11 @@ from skorch.history import History
 
 from ._imputation import (
     IMPUTATION_SWEEPS,
+    KrigingSampler,
     check_n_imputations,
     fill_gaps_linearly,
     in_input_layout,
-    krige,
-    krige_space_time,
+    kriging_rows,
     residual_covariance,
     space_time_kernel,
     stationary_kernels,
@@ -974,44 +974,51 @@ class BaseGenerator(
     def _impute_scaled(self, data: dict, rng) -> np.ndarray:
         """One imputation of the (scaled) series ``data`` with a ``mask``: the
         pseudo-Gibbs sampler of :meth:`impute`."""
-        known = data["mask"] > 0
-        x = fill_gaps_linearly(data["x"], data["mask"])
-        draw_residuals = self._residual_sampler(*x.shape[1:])
+        n, n_channels, n_timesteps = data["x"].shape
+        kernels, joint = self._residual_kernels(n_channels, n_timesteps)
         scale = self._imputation_noise()
         generator = torch.Generator().manual_seed(int(rng.randint(_MAX_SEED)))
-        for _ in range(IMPUTATION_SWEEPS):
-            recon = self._infer(
-                lambda b: self._reconstruction_draw(b, generator), {**data, "x": x}
-            )[..., : x.shape[-1]]
-            if draw_residuals is None:
-                residual = scale[:, None] * rng.standard_normal(x.shape)
-            else:
-                residual = draw_residuals(data["x"] - recon, known, rng)
-            x = np.where(known, data["x"], recon + residual).astype(np.float32)
-        return x
+        # series are imputed independently: a chunk at a time, so that the
+        # inverses of their kriging systems, made once, fit in memory
+        size = n_channels * n_timesteps if joint else n_timesteps
+        rows = kriging_rows(size) // (1 if joint else n_channels) or 1
+        out = np.empty_like(data["x"])
+        for start in range(0, n, rows):
+            part = _take(data, slice(start, start + rows))
+            known = part["mask"] > 0
+            draw = None if kernels is None else KrigingSampler(kernels, known, joint)
+            x = fill_gaps_linearly(part["x"], part["mask"])
+            for _ in range(IMPUTATION_SWEEPS):
+                recon = self._infer(
+                    lambda b: self._reconstruction_draw(b, generator), {**part, "x": x}
+                )[..., :n_timesteps]
+                if draw is None:
+                    residual = scale[:, None] * rng.standard_normal(x.shape)
+                else:
+                    residual = draw(part["x"] - recon, rng)
+                x = np.where(known, part["x"], recon + residual).astype(np.float32)
+            out[start : start + rows] = x
+        return out
 
-    def _residual_sampler(self, n_channels: int, n_timesteps: int):
-        """How :meth:`impute` draws the residuals of the decodings given those
-        at the observed values: ``draw(residuals, known, rng)``, from a
-        Gaussian process over channels and steps together (a missing value
-        reads the other channels at its step as well as its own channel's
-        neighbours), or per channel when the series hold more than
-        ``_JOINT_KRIGING_VALUES`` values; None for a model saved without the
-        residuals' covariance (white noise of the noise scale then)."""
+    def _residual_kernels(self, n_channels: int, n_timesteps: int):
+        """The covariance :meth:`impute` draws the residuals of the decodings
+        from, and whether it is joint: one Gaussian process over channels and
+        steps together (a missing value reads the other channels at its step
+        as well as its own channel's neighbours), or one per channel when the
+        series hold more than ``_JOINT_KRIGING_VALUES`` values; None for a
+        model saved without the residuals' covariance (white noise of the
+        noise scale then)."""
         covariance = getattr(self, "_residual_covariance", None)
         if covariance is None:
             # files saved before the cross-covariance: one per channel
             autocovariance = getattr(self, "_residual_autocovariance", None)
             if autocovariance is None:
-                return None
-            kernels = stationary_kernels(autocovariance, n_timesteps)
-            return lambda e, known, rng: krige(e, known, kernels, rng)
+                return None, False
+            return stationary_kernels(autocovariance, n_timesteps), False
         if n_channels * n_timesteps <= _JOINT_KRIGING_VALUES:
-            kernel = space_time_kernel(covariance, n_timesteps)
-            return lambda e, known, rng: krige_space_time(e, known, kernel, rng)
+            return space_time_kernel(covariance, n_timesteps), True
         diagonal = covariance[np.arange(n_channels), np.arange(n_channels)]
-        kernels = stationary_kernels(diagonal, n_timesteps)
-        return lambda e, known, rng: krige(e, known, kernels, rng)
+        return stationary_kernels(diagonal, n_timesteps), False
 
     def _reconstruction_draw(self, batch: dict, generator) -> torch.Tensor:
         """Decoded codes of a batch of series (a VAE draws them from its

@@ -115,8 +115,7 @@ def test_residuals_of_one_channel_are_read_from_the_others():
     drawn from the other at its step: a process per channel, white in time,
     could only draw noise there."""
     from sk_tsgen._imputation import (
-        krige,
-        krige_space_time,
+        KrigingSampler,
         residual_covariance,
         space_time_kernel,
         stationary_kernels,
@@ -130,10 +129,10 @@ def test_residuals_of_one_channel_are_read_from_the_others():
     assert covariance[0, 1, 0] == pytest.approx(1.0, abs=0.1)  # same-step link
     known = rng.uniform(size=e[300:].shape) > 0.2
     known[:, 1] |= ~known[:, 0]  # the other channel is seen where one is not
-    joint = krige_space_time(e[300:], known, space_time_kernel(covariance, 12), rng)
-    apart = krige(
-        e[300:], known, stationary_kernels(covariance[[0, 1], [0, 1]], 12), rng
-    )
+    kernel = space_time_kernel(covariance, 12)
+    joint = KrigingSampler(kernel, known, joint=True)(e[300:], rng)
+    per_channel = stationary_kernels(covariance[[0, 1], [0, 1]], 12)
+    apart = KrigingSampler(per_channel, known)(e[300:], rng)
     error = np.abs(joint - e[300:])[~known].mean()
     assert error < 0.2 < np.abs(apart - e[300:])[~known].mean()
 
