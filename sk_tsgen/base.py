@@ -957,13 +957,18 @@ class BaseGenerator(
         data = observed({"x": self._scale(X3), **context})
         rng = check_random_state(random_state)
         missing = np.isnan(X3)
+        stack = (
+            self._impute_scaled(data, rng, n_imputations)
+            if "mask" in data
+            else [None] * n_imputations
+        )
         draws = []
-        for _ in range(n_imputations):
-            if "mask" in data:
-                filled = self._unscale(self._impute_scaled(data, rng))
-                filled = np.where(missing, filled, X3).astype(X3.dtype, copy=False)
-            else:
+        for scaled in stack:
+            if scaled is None:
                 filled = X3.copy()
+            else:
+                filled = self._unscale(scaled)
+                filled = np.where(missing, filled, X3).astype(X3.dtype, copy=False)
             draws.append(in_input_layout(X, filled))
         if n_imputations == 1:
             return draws[0]
@@ -971,9 +976,10 @@ class BaseGenerator(
             draws if isinstance(draws[0], pd.DataFrame | pd.Series) else np.stack(draws)
         )
 
-    def _impute_scaled(self, data: dict, rng) -> np.ndarray:
-        """One imputation of the (scaled) series ``data`` with a ``mask``: the
-        pseudo-Gibbs sampler of :meth:`impute`."""
+    def _impute_scaled(self, data: dict, rng, n_imputations: int) -> np.ndarray:
+        """``n_imputations`` imputations (``(n_imputations, *x.shape)``) of the
+        (scaled) series ``data`` with a ``mask``: the pseudo-Gibbs sampler of
+        :meth:`impute`."""
         n, n_channels, n_timesteps = data["x"].shape
         kernels, joint = self._residual_kernels(n_channels, n_timesteps)
         scale = self._imputation_noise()
@@ -982,22 +988,25 @@ class BaseGenerator(
         # inverses of their kriging systems, made once, fit in memory
         size = n_channels * n_timesteps if joint else n_timesteps
         rows = kriging_rows(size) // (1 if joint else n_channels) or 1
-        out = np.empty_like(data["x"])
+        out = np.empty((n_imputations, *data["x"].shape), data["x"].dtype)
         for start in range(0, n, rows):
             part = _take(data, slice(start, start + rows))
             known = part["mask"] > 0
             draw = None if kernels is None else KrigingSampler(kernels, known, joint)
-            x = fill_gaps_linearly(part["x"], part["mask"])
-            for _ in range(IMPUTATION_SWEEPS):
-                recon = self._infer(
-                    lambda b: self._reconstruction_draw(b, generator), {**part, "x": x}
-                )[..., :n_timesteps]
-                if draw is None:
-                    residual = scale[:, None] * rng.standard_normal(x.shape)
-                else:
-                    residual = draw(part["x"] - recon, rng)
-                x = np.where(known, part["x"], recon + residual).astype(np.float32)
-            out[start : start + rows] = x
+            for k in range(n_imputations):
+                x = fill_gaps_linearly(part["x"], part["mask"])
+                for _ in range(IMPUTATION_SWEEPS):
+                    recon = self._infer(
+                        lambda b: self._reconstruction_draw(b, generator),
+                        {**part, "x": x},
+                    )[..., :n_timesteps]
+                    if draw is None:
+                        residual = scale[:, None] * rng.standard_normal(x.shape)
+                    else:
+                        residual = draw(part["x"] - recon, rng)
+                    x = np.where(known, part["x"], recon + residual)
+                    x = x.astype(np.float32)
+                out[k, start : start + rows] = x
         return out
 
     def _residual_kernels(self, n_channels: int, n_timesteps: int):

@@ -441,9 +441,10 @@ class DiffusionGenerator(BaseGenerator):
         data = {"x": Z} if c is None else {"x": Z, "c": c}
         return self._unscale(self._infer(decode, data))
 
-    def _impute_scaled(self, data: dict, rng) -> np.ndarray:
-        """Inpainting: the stochastic sampler with the observed values
-        replaced at every level (see ``GaussianDiffusion.inpaint``)."""
+    def _impute_scaled(self, data: dict, rng, n_imputations: int) -> np.ndarray:
+        """Inpainting, ``n_imputations`` times: the stochastic sampler with the
+        observed values replaced at every level (see
+        ``GaussianDiffusion.inpaint``)."""
         module = self.net_.module_
         generator = torch.Generator().manual_seed(int(rng.randint(_MAX_SEED)))
 
@@ -457,7 +458,7 @@ class DiffusionGenerator(BaseGenerator):
                 **self._c(batch),
             )
 
-        return self._infer(inpaint, data)
+        return np.stack([self._infer(inpaint, data) for _ in range(n_imputations)])
 
     def _score_scaled(self, data: dict) -> np.ndarray:
         rng = np.random.RandomState(self._score_seed)
