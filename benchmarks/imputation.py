@@ -44,6 +44,12 @@ Usage::
 
     python benchmarks/imputation.py [--dataset stocks] [--methods ...]
         [--quick] [--setup-pypots] [--pypots-epochs 20] [--seed 0]
+        [--split test|validation] [--kriging default|per-channel]
+
+``--split validation`` holds out the latest training windows (a random few
+of GunPoint's) in place of the test windows, so that settings are compared
+without the test set; ``--kriging per-channel`` switches off the generators'
+kriging across channels, for the comparison.
 """
 
 from __future__ import annotations
@@ -73,6 +79,8 @@ DATASETS = ["stocks", "weather", "gunpoint"]
 SCENARIOS = ["10 %", "50 %", "90 %", "block"]
 RANDOM_RATES = {"10 %": 0.1, "50 %": 0.5, "90 %": 0.9}
 N_IMPUTATIONS = 8
+# training windows held out by --split validation
+VALIDATION = {"stocks": 400, "weather": 150, "gunpoint": 30}
 BASELINES = ["Linear interpolation", "KNNImputer", "IterativeImputer"]
 PYPOTS_MODELS = ["SAITS", "BRITS"]
 GENERATORS = [
@@ -85,8 +93,13 @@ GENERATORS = [
 ]
 
 
-def load(dataset: str, quick: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Training and test windows ``(n, channels, timesteps)`` in [0, 1]."""
+def load(
+    dataset: str, quick: bool, split: str = "test"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Training and test windows ``(n, channels, timesteps)`` in [0, 1]; with
+    ``split="validation"``, the training windows split again: the last
+    ``VALIDATION`` of them (after a gap of one window length, for series cut
+    from one record) are held out in place of the test windows."""
     if dataset == "gunpoint":
         from sktime.datasets import load_gunpoint
 
@@ -106,6 +119,10 @@ def load(dataset: str, quick: bool) -> tuple[np.ndarray, np.ndarray]:
             train, test = train[::3], test[::6]
         else:
             test = test[::2]
+    if split == "validation":
+        held = VALIDATION[dataset]
+        gap = 0 if dataset == "gunpoint" else train.shape[-1]
+        train, test = train[: -held - gap], train[-held:]
     if quick:
         train, test = train[:96], test[:12]
     return train.astype(np.float64), test.astype(np.float64)
@@ -316,17 +333,45 @@ def main(argv=None):
     parser.add_argument("--pypots-epochs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--results", type=Path, default=None)
+    parser.add_argument(
+        "--split",
+        choices=["test", "validation"],
+        default="test",
+        help="validation: hold out the latest training windows instead of "
+        "using the test windows, to compare settings without the test set",
+    )
+    parser.add_argument(
+        "--kriging",
+        choices=["default", "per-channel"],
+        default="default",
+        help="per-channel: the generators krige their residuals one channel "
+        "at a time (the kriging across channels switched off)",
+    )
     args = parser.parse_args(argv)
     if args.setup_pypots:
         print("pypots: " + (setup_pypots() or "installed"))
-    train, test = load(args.dataset, args.quick)
+    import sk_tsgen.base
+
+    joint_values = sk_tsgen.base._JOINT_KRIGING_VALUES
+    if args.kriging == "per-channel":
+        sk_tsgen.base._JOINT_KRIGING_VALUES = 0
+    try:
+        _run(args, parser)
+    finally:
+        sk_tsgen.base._JOINT_KRIGING_VALUES = joint_values
+
+
+def _run(args, parser):
+    train, test = load(args.dataset, args.quick, args.split)
     masks = make_masks(test.shape, args.seed)
     everything = BASELINES + PYPOTS_MODELS + GENERATORS
     chosen = args.methods or everything
     unknown = sorted(set(chosen) - set(everything))
     if unknown:
         parser.error(f"unknown methods {unknown}; choose from {everything}")
-    path = args.results or RESULTS_DIR / f"imputation_{args.dataset}.json"
+    suffix = "" if args.split == "test" else "_validation"
+    suffix += "" if args.kriging == "default" else "_per_channel"
+    path = args.results or RESULTS_DIR / f"imputation_{args.dataset}{suffix}.json"
     saved = json.loads(path.read_text()) if path.exists() else {"rows": {}}
     rows = saved["rows"]
     epochs = 1 if args.quick else args.pypots_epochs
@@ -352,6 +397,8 @@ def main(argv=None):
             "seed": args.seed,
             "pypots_epochs": epochs,
             "quick": args.quick,
+            "split": args.split,
+            "kriging": args.kriging,
             "machine": f"{platform.processor() or platform.machine()}, "
             f"Python {platform.python_version()}",
         },

@@ -249,6 +249,22 @@ def test_imputation_benchmark_quick_run(tmp_path, capsys):
     assert "| DenseVAE |" in out and "- block: best generator DenseVAE" in out
 
 
+def test_imputation_validation_split_holds_out_training_windows(tmp_path):
+    imputation = _load("imputation")
+    train, test = imputation.load("gunpoint", False)
+    fit_part, held = imputation.load("gunpoint", False, "validation")
+    assert len(fit_part) + len(held) == len(train) == 150 and len(held) == 30
+    np.testing.assert_array_equal(held, train[-30:])
+    results = tmp_path / "validation.json"
+    argv = ["--quick", "--split", "validation", "--kriging", "per-channel"]
+    imputation.main([*argv, "--results", str(results), "--methods", "DenseVAE"])
+    setup = json.loads(results.read_text())["setup"]
+    assert (setup["split"], setup["kriging"]) == ("validation", "per-channel")
+    import sk_tsgen.base
+
+    assert sk_tsgen.base._JOINT_KRIGING_VALUES > 0  # switched back on
+
+
 def test_imputation_masks_are_the_same_for_every_method_and_keep_a_value():
     imputation = _load("imputation")
     first = imputation.make_masks((50, 3, 24), seed=0)
