@@ -150,12 +150,12 @@ class KrigingSampler:
         length = kernels.shape[-1]
         eye = np.eye(length)
         jitter = 1e-9 * np.maximum(np.einsum("cii->c", kernels) / length, 1e-12)
-        self.kernels = kernels
-        self.roots = np.linalg.cholesky(kernels + jitter[:, None, None] * eye)
+        self.kernels = kernels + jitter[:, None, None] * eye
+        self.roots = np.linalg.cholesky(self.kernels)
         self.known = known
         self.o = known.astype(np.float64)
         # the known block of each series' covariance, the identity elsewhere
-        system = kernels[None] * self.o[..., :, None] * self.o[..., None, :]
+        system = self.kernels[None] * self.o[..., :, None] * self.o[..., None, :]
         self.inverse = np.linalg.inv(system + eye * (1.0 - self.o)[..., None])
 
     def __call__(self, residuals: np.ndarray, rng) -> np.ndarray:
@@ -222,8 +222,10 @@ def krige(
     """
     n, channels, length = residuals.shape
     eye = np.eye(length)
+    # a jitter keeps the systems of a (near) zero covariance solvable
     jitter = 1e-9 * np.maximum(np.einsum("cii->c", kernels) / length, 1e-12)
-    roots = np.linalg.cholesky(kernels + jitter[:, None, None] * eye)
+    kernels = kernels + jitter[:, None, None] * eye
+    roots = np.linalg.cholesky(kernels)
     free = np.einsum("cij,ncj->nci", roots, rng.standard_normal(residuals.shape))
     o = known.astype(np.float64)
     misfit = (np.where(known, residuals, 0.0) - free) * o

@@ -879,7 +879,7 @@ class BaseGenerator(
         rng = check_random_state(random_state)
         y_out, c = self._sample_conditions(n_samples, y, rng, return_y)
         Z = self._draw_latent(n_samples, c, rng)
-        X3 = self._decode(Z, rng, c).astype(self._output_dtype, copy=False)
+        X3 = in_output_dtype(self._decode(Z, rng, c), self._output_dtype)
         X = restore_layout(self, X3)
         return (X, y_out) if return_y else X
 
@@ -1147,6 +1147,24 @@ class BaseGenerator(
         tags.input_tags.allow_nan = self._allow_nan
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+def in_output_dtype(X3: np.ndarray, dtype) -> np.ndarray:
+    """``X3`` cast to ``dtype``, with values beyond a float dtype's range held
+    at its largest finite ones: samples of float32 data whose spread nears
+    float32's limit may reach past it, and would otherwise become infinite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_tsgen.base import in_output_dtype
+    >>> in_output_dtype(np.array([1.0, 4e38]), np.float32).tolist()
+    [1.0, 3.4028234663852886e+38]
+    """
+    if np.issubdtype(dtype, np.floating):
+        info = np.finfo(dtype)
+        X3 = np.clip(X3, info.min, info.max)
+    return X3.astype(dtype, copy=False)
 
 
 def clip_codes(Z: np.ndarray) -> np.ndarray:

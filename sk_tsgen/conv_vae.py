@@ -24,7 +24,7 @@ from ._validation import (
     check_series,
     restore_layout,
 )
-from .base import CONDITION_DROPOUT, BaseVAE, clip_codes
+from .base import CONDITION_DROPOUT, BaseVAE, clip_codes, in_output_dtype
 from .conditions import as_timestamps
 from .latent_process import SeasonalLatentProcess, ar1_draws
 from .long_series import (
@@ -683,7 +683,7 @@ class ConvVAE(BaseVAE):
         if noise:
             scale = self.net_.module_.noise_scale().cpu().numpy()
             out = out + scale[:, None] * rng.standard_normal(out.shape)
-        X3 = self._unscale(out).astype(self._output_dtype, copy=False)
+        X3 = in_output_dtype(self._unscale(out), self._output_dtype)
         X = self._as_output(X3, starts)
         return (X, y_out) if return_y else X
 

@@ -183,3 +183,17 @@ def test_grid_search_without_scorer_prefers_the_wider_denoiser(learning_sines):
     search.fit(learning_sines)
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
     assert search.best_params_ == {"width": 32}
+
+
+def test_extreme_training_sets_fit_and_sample_finite_series():
+    """Found by the randomised property tests: a gappy set of values near
+    1e-31 (a zero covariance to krige the gaps from), and a float32 set with
+    one value near float32's limit (samples beyond it)."""
+    tiny = 1e-31 * (5 + np.arange(8.0))[None, None, :]
+    tiny[0, 0, 4] = np.nan
+    huge = np.vstack([1e-31 * (5 + np.arange(8.0))[None, None, :]] * 2)
+    huge[1, 0, 3] = 3e38
+    for X in (tiny, huge.astype(np.float32)):
+        model = DiffusionGenerator(width=16, depth=1, n_heads=2, max_epochs=1)
+        samples = model.set_params(batch_size=4, random_state=0).fit(X).sample(3)
+        assert samples.dtype == X.dtype and np.isfinite(samples).all()
