@@ -144,7 +144,6 @@ class KrigingSampler:
     def __init__(self, kernels: np.ndarray, known: np.ndarray, joint: bool = False):
         self.shape = known.shape
         n = len(known)
-        self.joint = joint
         if joint:
             kernels, known = kernels[None], known.reshape(n, 1, -1)
         length = kernels.shape[-1]

@@ -277,7 +277,8 @@ class Conditions:
             raise ValueError(
                 "the model was fitted with timestamps as conditions, so y must "
                 "hold timestamps (datetime64 values, a DatetimeIndex, pandas "
-                f"Timestamps or date strings), got {_describe(y)}."
+                f"Timestamps or date strings), got values of dtype "
+                f"{np.asarray(y).dtype}."
             )
         if stamps.hasnans:
             raise ValueError("y contains NaT; every series needs its timestamp.")
@@ -450,11 +451,6 @@ def _phases(stamps: pd.DatetimeIndex) -> dict:
 def _phase_distance(a, b):
     """Signed distance of phases on the circle, in (-0.5, 0.5]."""
     return (np.asarray(a) - b + 0.5) % 1.0 - 0.5
-
-
-def _describe(y) -> str:
-    array = np.asarray(y)
-    return f"values of dtype {array.dtype}"
 
 
 def _as_frame(y):
