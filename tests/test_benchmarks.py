@@ -308,3 +308,22 @@ def test_training_with_gaps_masks_keep_a_value_per_row():
     runs = {"complete": [{"m": v} for v in (0.10, 0.12, 0.11)]}
     assert not gaps._beyond_spread({**runs, "gappy": [{"m": 0.13}, {"m": 0.10}]}, "m")
     assert gaps._beyond_spread({**runs, "gappy": [{"m": 0.30}, {"m": 0.31}]}, "m")
+
+
+def test_forecasting_benchmark_quick_run(tmp_path, capsys):
+    pytest.importorskip("sktime")
+    forecasting = _load("forecasting")
+    out = tmp_path / "forecasting.json"
+    rows = forecasting.main(
+        ["--datasets", "airline", "--models", "GenerativeForecaster", "naive"]
+        + ["seasonal_naive", "--origins", "3", "--out", str(out)]
+    )
+    assert [row["model"] for row in rows] == [
+        "GenerativeForecaster",
+        "naive",
+        "seasonal_naive",
+    ]
+    assert all(row["origins"] == 3 and 0 <= row["cov90"] <= 1 for row in rows)
+    assert json.loads(out.read_text())["rows"] == rows
+    table = capsys.readouterr().out
+    assert "vs snaive" in table and "airline       seasonal_naive" in table

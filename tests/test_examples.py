@@ -137,3 +137,18 @@ def test_diffusion_stocks_example_judges_three_models(tmp_path):
     rows = result["rows"]
     assert set(rows) == {"DiffusionGenerator", "DenseVAE", "GaussianMixture"}
     assert all(len(row) == 6 for row in rows.values())
+
+
+def test_forecast_temperature_fans_example(tmp_path):
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("pvlib")
+    pytest.importorskip("sktime")
+    example = _load("plot_forecast_temperature_fans")
+    out = tmp_path / "fans.png"
+    result = example.main(str(out), max_epochs=20, n_origins=2)
+    assert out.stat().st_size > 30_000
+    assert result["window_length"] == 72
+    # calibration widens the paths, more so further ahead
+    assert result["spread"][0] < result["spread"][-1] and result["spread"][-1] > 1
+    # 48 hours: the bands are no decoration (each covers most of the truth)
+    assert result["coverage90"] > 0.6
