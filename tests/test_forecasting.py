@@ -23,15 +23,15 @@ pytestmark = pytest.mark.xdist_group("forecasting")
 
 
 def _instances():
-    """One instance per generator; all but DenseVAE's run in the slow layer."""
-    params = []
-    for kwargs in GenerativeForecaster.get_test_params():
-        name = type(kwargs["generator"]).__name__
-        marks = () if name == "DenseVAE" else (pytest.mark.slow,)
-        params.append(
-            pytest.param(GenerativeForecaster(**kwargs), id=name, marks=marks)
+    """One instance per generator (a minute of sktime's checks each: slow)."""
+    return [
+        pytest.param(
+            GenerativeForecaster(**kwargs),
+            id=type(kwargs["generator"]).__name__,
+            marks=pytest.mark.slow,
         )
-    return params
+        for kwargs in GenerativeForecaster.get_test_params()
+    ]
 
 
 @pytest.mark.parametrize("forecaster", _instances())
