@@ -53,7 +53,7 @@ def main(output="forecast_temperature_fans.png", max_epochs=100, n_origins=4):
         truth = temperature.iloc[origin : origin + 24]
         paths = forecaster.simulate(40, fh=fh)["temperature"].unstack("path")
         bands = forecaster.predict_interval(fh, coverage=[0.5, 0.9])
-        median = forecaster.predict(fh)["temperature"]
+        median = forecaster.predict(fh)
         past = temperature.iloc[origin - 48 : origin]
         ax.plot(past.index, past, color="k", lw=1)
         ax.plot(paths.index, paths.iloc[:, :15], color="tab:blue", lw=0.5, alpha=0.4)

@@ -51,6 +51,22 @@ def _test_generators() -> list:
     ]
 
 
+def _test_diffusion():
+    """The diffusion generator with a budget small enough for sktime's checks."""
+    from . import DiffusionGenerator
+
+    return DiffusionGenerator(
+        width=8,
+        depth=1,
+        n_heads=2,
+        n_sampling_steps=3,
+        n_mc_samples=2,
+        max_epochs=2,
+        batch_size=16,
+        random_state=0,
+    )
+
+
 class _AtomicFit:
     """sktime's ``fit``, all or nothing: a fit that raises leaves the adapter as
     it was (see :func:`sk_tsgen.base.fit_atomically`)."""
@@ -733,7 +749,7 @@ class GenerativeForecaster(BaseForecaster):
                 "level": {1: "mean", 2: None}.get(i, "last"),
                 "random_state": 0,
             }
-            for i, generator in enumerate(_test_generators())
+            for i, generator in enumerate(_test_generators() + [_test_diffusion()])
         ]
 
 
