@@ -343,6 +343,7 @@ def test_mixture_sampling_draws_whole_training_windows(fitted_arrays):
         mixed.sample(2, n_timesteps=64)
 
 
+@pytest.mark.slow  # 8 s: the fast layer's budget
 def test_a_gappy_long_series_is_fitted_on_its_observed_values():
     """Trained with 30 % of the hours missing, the model samples and scores
     about as one trained on the complete series."""

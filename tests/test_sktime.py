@@ -21,17 +21,18 @@ from sk_tsgen import ConvVAE, DenseVAE  # noqa: E402
 from sk_tsgen.sktime import LatentTransformer, WindowDetector  # noqa: E402
 
 
-def _instances(cls):
-    """One instance per generator; all but ConvVAE's (the quickest) run slow."""
+def _instances(cls, fast=("ConvVAE",)):
+    """One instance per generator; all but those in ``fast`` run slow."""
     params = []
     for kwargs in cls.get_test_params():
         name = type(next(iter(kwargs.values()))).__name__
-        marks = () if name == "ConvVAE" else (pytest.mark.slow,)
+        marks = () if name in fast else (pytest.mark.slow,)
         params.append(pytest.param(cls(**kwargs), id=name, marks=marks))
     return params
 
 
-@pytest.mark.parametrize("estimator", _instances(LatentTransformer))
+# the detector's quick ConvVAE check stays in the fast layer; these run slow
+@pytest.mark.parametrize("estimator", _instances(LatentTransformer, fast=()))
 def test_latent_transformer_passes_sktime_checks(estimator):
     check_estimator(estimator, raise_exceptions=True, verbose=False)
 
