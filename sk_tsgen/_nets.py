@@ -19,7 +19,7 @@ class BatchSlicer:
 
     torch's ``DataLoader`` fetches and stacks every series of a batch one at a
     time; for whole series already held in one tensor, a single permutation per
-    epoch followed by contiguous slices gives the same batches at a fraction of
+    epoch and one indexing per batch give the same batches at a fraction of
     the cost.
 
     Parameters
@@ -48,12 +48,15 @@ class BatchSlicer:
         return math.ceil(self._n_rows() / self.batch_size)
 
     def __iter__(self):
-        X = self.X
+        n_rows = self._n_rows()
+        order = None
         if self.shuffle:
-            order = torch.randperm(self._n_rows(), generator=self.generator)
-            X = _rows(X, order)
-        for start in range(0, self._n_rows(), self.batch_size):
-            yield _rows(X, slice(start, start + self.batch_size)), None
+            order = torch.randperm(n_rows, generator=self.generator)
+        for start in range(0, n_rows, self.batch_size):
+            rows = slice(start, start + self.batch_size)
+            # a batch's rows are gathered alone: a shuffled copy of the whole
+            # set would double the memory of a large one
+            yield _rows(self.X, rows if order is None else order[rows]), None
 
 
 def _rows(X, index):

@@ -223,13 +223,39 @@ def check_series(
                 estimator._layout = ("array2d", None)
     estimator._check_n_timesteps(X3.shape[2])
     if finite != True:  # noqa: E712
-        empty = np.flatnonzero(np.isnan(X3).all(axis=(1, 2)))
+        # by chunks of series: a mask of a large memmap is never whole
+        empty = np.flatnonzero(
+            np.concatenate(
+                [np.isnan(X3[rows]).all(axis=(1, 2)) for rows in row_chunks(X3)]
+            )
+        )
         if empty.size:
             raise ValueError(
                 f"X holds {empty.size} series with no observed value (the first "
                 f"at row {empty[0]}); {name} needs at least one value per series."
             )
     return X3
+
+
+# Values per chunk when a large array is checked or scaled (8 MB of float64).
+CHUNK_VALUES = 2**20
+
+
+def row_chunks(X: np.ndarray):
+    """Slices of the first axis of ``X``, each of about ``CHUNK_VALUES``
+    values (at least one row, and one empty slice for an empty ``X``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_tsgen._validation import row_chunks
+    >>> list(row_chunks(np.zeros((3, 2))))
+    [slice(0, 524288, None)]
+    """
+    per_row = max(1, int(np.prod(X.shape[1:])))
+    step = max(1, CHUNK_VALUES // per_row)
+    for start in range(0, max(len(X), 1), step):
+        yield slice(start, start + step)
 
 
 def _free_length(estimator) -> bool:

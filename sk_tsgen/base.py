@@ -84,6 +84,7 @@ from ._validation import (
     check_n_samples,
     check_series,
     restore_layout,
+    row_chunks,
 )
 from .conditions import Conditions
 
@@ -708,9 +709,16 @@ class BaseGenerator(
         """Standardised float32 series, clipped at ``_MAX_SCALED`` deviations;
         NaN stays NaN."""
         mean, scale = self.scaler_.mean_[:, None], self.scaler_.scale_[:, None]
-        with np.errstate(over="ignore", invalid="ignore"):
-            scaled = (X3.astype(np.float64) - mean) / scale
-        return np.clip(scaled, -_MAX_SCALED, _MAX_SCALED).astype(np.float32)
+        out = np.empty(X3.shape, dtype=np.float32)
+        # a chunk of series at a time: the float64 arithmetic of a large
+        # memmap never exists whole, only its float32 result
+        for rows in row_chunks(X3):
+            scaled = X3[rows].astype(np.float64)
+            with np.errstate(over="ignore", invalid="ignore"):
+                scaled -= mean
+                scaled /= scale
+            out[rows] = np.clip(scaled, -_MAX_SCALED, _MAX_SCALED, out=scaled)
+        return out
 
     def _unscale(self, X3s: np.ndarray) -> np.ndarray:
         return X3s * self.scaler_.scale_[:, None] + self.scaler_.mean_[:, None]
@@ -1226,16 +1234,30 @@ def fit_channel_scaler(X3: np.ndarray, name: str) -> StandardScaler:
     >>> fit_channel_scaler(X, "DenseVAE").mean_
     array([0.e+00, 1.e+30])
     """
-    values = X3.transpose(0, 2, 1).reshape(-1, X3.shape[1])
-    unseen = np.flatnonzero(np.isnan(values).all(axis=0))
+    n_channels = X3.shape[1]
+    observed_any = np.zeros(n_channels, dtype=bool)
+    peak = np.zeros(n_channels)
+    scaler = StandardScaler()
+    # a chunk of series at a time: a large memmap is never copied whole
+    chunks = list(row_chunks(X3))
+    for rows in chunks:
+        values = X3[rows].transpose(0, 2, 1).reshape(-1, n_channels)
+        values = values.astype(np.float64)
+        observed_any |= ~np.isnan(values).all(axis=0)
+        with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore"):
+            # an all-NaN channel is refused below, whatever its mean
+            warnings.simplefilter("ignore", RuntimeWarning)
+            peak = np.fmax(peak, np.nanmax(np.abs(values), axis=0))
+            if len(chunks) == 1:
+                scaler.fit(values)
+            else:
+                scaler.partial_fit(values)
+    unseen = np.flatnonzero(~observed_any)
     if unseen.size:
         raise ValueError(
             f"Channel {int(unseen[0])} of X has no observed value; {name} needs "
             "at least one per channel to learn its scale."
         )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        peak = np.nanmax(np.abs(values), axis=0)
     too_large = np.flatnonzero(peak > _FLOAT32_MAX)
     if too_large.size:
         channel = int(too_large[0])
@@ -1244,8 +1266,6 @@ def fit_channel_scaler(X3: np.ndarray, name: str) -> StandardScaler:
             f"the float32 range (about {_FLOAT32_MAX:.3g}) that {name} computes "
             "in. Rescale the data (divide it by a power of ten) before fit."
         )
-    with np.errstate(over="ignore", invalid="ignore"):
-        scaler = StandardScaler().fit(values.astype(np.float64))
     bad = np.flatnonzero(~np.isfinite(scaler.scale_) | ~np.isfinite(scaler.mean_))
     if bad.size:
         channel = int(bad[0])
@@ -1493,9 +1513,10 @@ def observed(data: dict) -> dict:
     (array([[[1., 0.]]], dtype=float32), array([[[1., 0.]]], dtype=float32))
     """
     x = data["x"]
-    missing = np.isnan(x)
-    if not missing.any():
+    # checked by chunks: a mask of a large set is made only when it has gaps
+    if not any(np.isnan(x[rows]).any() for rows in row_chunks(x)):
         return data
+    missing = np.isnan(x)
     return {
         **data,
         "x": np.where(missing, 0.0, x).astype(x.dtype),

@@ -179,6 +179,7 @@ def sample_paths(
     stamps: pd.DatetimeIndex | None = None,
     exog: np.ndarray | None = None,
     level: str | None = None,
+    bounds: np.ndarray | None = None,
 ) -> np.ndarray:
     """Sample paths of the ``n_ahead`` steps after ``history``.
 
@@ -188,8 +189,10 @@ def sample_paths(
         Fitted on windows of ``window_length`` steps (3-D, one channel per
         column of ``history``), with the conditions
         :func:`window_conditions` gives.
-    history : ndarray of shape (n_steps, n_channels)
-        The series so far, ``n_steps >= window_length``; NaN is missing.
+    history : ndarray of shape (n_steps, n_channels) or \
+            (n_paths, n_steps, n_channels)
+        The series so far, ``n_steps >= window_length``, shared by every path
+        or one per path; NaN is missing.
     n_ahead : int
         Steps to forecast.
     window_length, horizon_length : int
@@ -207,15 +210,18 @@ def sample_paths(
     level : {None, "mean", "last"}
         What the generator learned windows less of: nothing, or their
         context's mean or last observed value (:func:`context_levels`).
+    bounds : ndarray of shape (2, n_channels) or None
+        The lowest and highest value of every channel: each window's draws
+        are clipped to them before the next window reads them.
 
     Returns
     -------
     paths : ndarray of shape (n_paths, n_ahead, n_channels)
     """
-    n_steps, n_channels = history.shape
+    n_steps, n_channels = history.shape[-2:]
     context_length = window_length - horizon_length
     buffer = np.full((n_paths, n_channels, window_length + n_ahead), np.nan)
-    buffer[:, :, :window_length] = history[-window_length:].T
+    buffer[:, :, :window_length] = np.swapaxes(history[..., -window_length:, :], -1, -2)
     offset = n_steps - window_length  # position of the buffer's first step
     done = 0
     while done < n_ahead:
@@ -230,6 +236,8 @@ def sample_paths(
         # batch (the first window is the same for every path, its draws not)
         seed = int(rng.randint(np.iinfo(np.int32).max))
         filled = generator.impute(windows - levels, y, random_state=seed) + levels
+        if bounds is not None:
+            filled = np.clip(filled, bounds[0][:, None], bounds[1][:, None])
         buffer[:, :, end - ahead : end] = filled[:, :, -ahead:]
         done += ahead
     return buffer[:, :, window_length:].transpose(0, 2, 1)

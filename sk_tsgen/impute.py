@@ -296,34 +296,14 @@ class GenerativeImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
     def _impute(self, X3: np.ndarray) -> np.ndarray:
         """The mean imputation of every step of ``X3``, from the windows."""
-        windows, starts = self._windows(X3)
-        n_series, n_channels, length = X3.shape
-        rng = check_random_state(self.random_state)
-        usable = ~np.isnan(windows).all(axis=(1, 2))
-        imputed = np.full(windows.shape, np.nan)
-        if usable.any():
-            draws = self.generator_.impute(
-                windows[usable], n_imputations=self.n_imputations, random_state=rng
-            )
-            if self.n_imputations > 1:
-                draws = np.mean(draws, axis=0)
-            imputed[usable] = draws
-        # per series, the overlapping windows' imputations of a step averaged
-        imputed = imputed.reshape(n_series, len(starts), n_channels, -1)
-        used = usable.reshape(n_series, len(starts))
-        total = np.zeros(X3.shape)
-        counts = np.zeros((n_series, 1, length))
-        for k, start in enumerate(starts):
-            steps = slice(start, start + self.window_length_)
-            total[used[:, k], :, steps] += imputed[used[:, k], k]
-            counts[used[:, k], :, steps] += 1
-        covered = counts > 0
-        mean = np.divide(total, counts, out=np.zeros_like(total), where=covered)
-        if covered.all():
-            return mean
-        # a step in no window with an observed value: a linear interpolation
-        known = np.broadcast_to(covered, X3.shape) | ~np.isnan(X3)
-        return fill_gaps_linearly(np.where(covered, mean, np.nan_to_num(X3)), known)
+        return impute_by_windows(
+            self.generator_,
+            X3,
+            window_length=self.window_length_,
+            step=self.step_,
+            n_imputations=self.n_imputations,
+            random_state=check_random_state(self.random_state),
+        )
 
     def _in_layout(self, X, X3: np.ndarray):
         if not self._long_series:
@@ -350,4 +330,83 @@ class GenerativeImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return tags
 
 
-__all__ = ["GenerativeImputer"]
+def impute_by_windows(
+    generator,
+    X3: np.ndarray,
+    *,
+    window_length: int,
+    step: int,
+    n_imputations: int,
+    random_state,
+    conditions=None,
+) -> np.ndarray:
+    """The mean imputation of every step of series ``X3``, from their windows.
+
+    Each series is cut into windows of ``window_length`` steps every ``step``
+    steps (:func:`~sk_tsgen.anomaly.window_starts`); ``generator`` imputes
+    every window with an observed value ``n_imputations`` times, and a step's
+    imputation is the mean over its draws and the windows that cover it. A
+    step in no such window is interpolated linearly.
+
+    Parameters
+    ----------
+    generator : fitted sk_tsgen generator
+        Fitted on windows of ``window_length`` steps.
+    X3 : ndarray of shape (n_series, n_channels, n_timesteps)
+        Series with NaN where a value is missing.
+    window_length, step : int
+    n_imputations : int
+    random_state : int, RandomState instance or None
+    conditions : array-like or None, default=None
+        The generator's condition of every window, series by series
+        (``n_series * n_windows`` of them), or None.
+
+    Returns
+    -------
+    imputed : ndarray of the shape of ``X3``
+        The imputation of every step, observed ones included (keep the
+        observed values with ``np.where(np.isnan(X3), imputed, X3)``).
+    """
+    length = X3.shape[-1]
+    if length < window_length:
+        raise ValueError(
+            f"X has series of {length} steps, fewer than window_length="
+            f"{window_length}: imputing needs at least one whole window."
+        )
+    starts = window_starts(length, window_length, step)
+    windows = sliding_window_view(X3, window_length, axis=-1)[..., starts, :]
+    n_series, n_channels, _ = X3.shape
+    # (n, channels, starts, length) -> (n * starts, channels, length)
+    windows = windows.transpose(0, 2, 1, 3).reshape(-1, n_channels, window_length)
+    usable = ~np.isnan(windows).all(axis=(1, 2))
+    imputed = np.full(windows.shape, np.nan)
+    if usable.any():
+        y = None if conditions is None else conditions[usable]
+        draws = generator.impute(
+            np.ascontiguousarray(windows[usable]),
+            y,
+            n_imputations=n_imputations,
+            random_state=random_state,
+        )
+        if n_imputations > 1:
+            draws = np.mean(draws, axis=0)
+        imputed[usable] = draws
+    # per series, the overlapping windows' imputations of a step averaged
+    imputed = imputed.reshape(n_series, len(starts), n_channels, -1)
+    used = usable.reshape(n_series, len(starts))
+    total = np.zeros(X3.shape)
+    counts = np.zeros((n_series, 1, length))
+    for k, start in enumerate(starts):
+        steps = slice(start, start + window_length)
+        total[used[:, k], :, steps] += imputed[used[:, k], k]
+        counts[used[:, k], :, steps] += 1
+    covered = counts > 0
+    mean = np.divide(total, counts, out=np.zeros_like(total), where=covered)
+    if covered.all():
+        return mean
+    # a step in no window with an observed value: a linear interpolation
+    known = np.broadcast_to(covered, X3.shape) | ~np.isnan(X3)
+    return fill_gaps_linearly(np.where(covered, mean, np.nan_to_num(X3)), known)
+
+
+__all__ = ["GenerativeImputer", "impute_by_windows"]

@@ -360,7 +360,7 @@ class GenerativeForecaster(BaseForecaster):
         The generator fitted on every window of the series.
     window_length_, horizon_length_ : int
         The steps per window and forecast per window.
-    spread_ : ndarray of shape (horizon_length_, n_variables)
+    spread_ : ndarray of shape (horizon_length, n_variables)
         The factor that widens the paths' spread at every step ahead (steps
         beyond take the last), per variable; ones without calibration.
 

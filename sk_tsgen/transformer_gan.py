@@ -202,7 +202,7 @@ class TransformerGAN(BaseGenerator):
         Shape of the training series.
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Column names, when ``fit`` was given a DataFrame with string columns.
-    noise_scale_ : ndarray of shape (n_channels_,)
+    noise_scale_ : ndarray of shape (n_channels,)
         Standard deviation of the training reconstructions' error per
         channel, in the data's units; the ``σ`` of :meth:`score_samples`.
     scaler_ : sklearn.preprocessing.StandardScaler

@@ -22,6 +22,7 @@ from sk_tsgen import (
 )
 from sk_tsgen.anomaly import WindowAnomalyDetector
 from sk_tsgen.impute import GenerativeImputer
+from sk_tsgen.tables import TableGenerator
 
 try:
     from sk_tsgen.pyod import PyODAdapter
@@ -56,6 +57,11 @@ ESTIMATORS = [
         DenseVAE(max_epochs=2, batch_size=64, random_state=0), window_length=3
     ),
     GenerativeImputer(DenseVAE(max_epochs=2, batch_size=64), random_state=0),
+    # an array is one series, a row per step: windows of 2 steps fit the
+    # checks' shortest series
+    TableGenerator(
+        DenseVAE(max_epochs=2, batch_size=64, random_state=0), window_length=2
+    ),
 ]
 if PyODAdapter is not None:
     ESTIMATORS.append(
