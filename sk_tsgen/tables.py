@@ -160,7 +160,9 @@ def infer_step(times: list[pd.DatetimeIndex]):
     freqs = {pd.infer_freq(t) if len(t) > 2 else None for t in times}
     if len(freqs) == 1 and None not in freqs:
         return to_offset(freqs.pop())
-    diffs = np.concatenate([np.diff(t.asi8) for t in times if len(t) > 1] or [[]])
+    # nanoseconds, whatever the unit of the index (pandas 3 parses microseconds)
+    diffs = [np.diff(t.as_unit("ns").asi8) for t in times if len(t) > 1]
+    diffs = np.concatenate(diffs or [[]])
     if len(diffs) == 0:
         return None
     values, counts = np.unique(diffs, return_counts=True)
@@ -177,7 +179,8 @@ def _on_grid(stamps: pd.DatetimeIndex, freq) -> pd.DatetimeIndex | None:
     if not isinstance(freq, Tick) or len(stamps) < 2:
         return None
     step = pd.Timedelta(freq).value
-    offsets = stamps.asi8 - stamps.asi8[0]
+    nanoseconds = stamps.as_unit("ns").asi8
+    offsets = nanoseconds - nanoseconds[0]
     if step <= 0 or (offsets % step).any():
         return None
     grid = pd.date_range(stamps[0], stamps[-1], freq=freq)
@@ -406,7 +409,8 @@ class TableGenerator(BaseEstimator):
             ) from None
         if stamps.hasnans:
             raise ValueError(f"The time column {self.time_column!r} has empty cells.")
-        return stamps
+        # one unit whatever pandas parses (pandas 3: microseconds)
+        return stamps.as_unit("ns")
 
     def _series(self, table: pd.DataFrame, channels: list) -> list[dict]:
         """Each series as ``{"id", "values" (steps, channels), "stamps",

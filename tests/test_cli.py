@@ -29,10 +29,7 @@ def _write_table(path, n_days=10, seed=0):
             "visitors": rng.poisson(30, size=len(t)),
         }
     )
-    if str(path).endswith(".parquet"):
-        table.to_parquet(path, index=False)
-    else:
-        table.to_csv(path, index=False)
+    table.to_csv(path, index=False)
     return table
 
 
@@ -97,8 +94,8 @@ def test_fit_then_sample_writes_series_in_the_data_units(fitted, capsys):
     assert abs(synthetic["power"].mean() - 50) < 8
     assert synthetic["power"].std() > 5  # the daily cycle, not a flat line
     assert np.array_equal(synthetic["visitors"], np.round(synthetic["visitors"]))
-    # --start, and Parquet out
-    out2 = folder / "june.parquet"
+    # --start, and a compressed CSV out
+    out2 = folder / "june.csv.gz"
     assert (
         main(
             [
@@ -115,7 +112,7 @@ def test_fit_then_sample_writes_series_in_the_data_units(fitted, capsys):
         )
         == 0
     )
-    june = pd.read_parquet(out2)
+    june = pd.read_csv(out2, parse_dates=["when"])
     assert str(june["when"].iloc[0]) == "2024-06-01 00:00:00" and len(june) == 24
 
 
@@ -132,8 +129,8 @@ def test_score_and_impute_files(fitted, tmp_path):
     assert scores["window_score"].notna().sum() == len(range(0, len(table) - 23, 2))
     gappy = table.copy()
     gappy.loc[40:45, "power"] = np.nan
-    gappy_path = tmp_path / "gappy.parquet"
-    gappy.to_parquet(gappy_path, index=False)
+    gappy_path = tmp_path / "gappy.csv"
+    gappy.to_csv(gappy_path, index=False)
     filled_path = tmp_path / "filled.csv"
     assert (
         main(
@@ -255,6 +252,25 @@ def _drop(table, folder):
     path = Path(folder) / "fewer.csv"
     table.drop(columns="visitors").to_csv(path, index=False)
     return path
+
+
+@pytest.mark.slow
+def test_parquet_in_and_out(fitted, tmp_path):
+    """Parquet files need pyarrow (the parquet extra; CI installs it for the
+    slow layer)."""
+    pytest.importorskip("pyarrow")
+    _, _, model, table = fitted
+    data = tmp_path / "power.parquet"
+    table.assign(power=table["power"].where(table.index % 7 != 0)).to_parquet(data)
+    for command in (
+        ["sample", str(model), "-n", "2", "--out", str(tmp_path / "s.parquet")],
+        ["score", str(model), str(data), "--out", str(tmp_path / "scores.parquet")],
+        ["impute", str(model), str(data), "--out", str(tmp_path / "f.parquet")],
+    ):
+        assert main(["--quiet", *command]) == 0
+    assert len(pd.read_parquet(tmp_path / "s.parquet")) == 2 * 24
+    assert len(pd.read_parquet(tmp_path / "scores.parquet")) == len(table)
+    assert pd.read_parquet(tmp_path / "f.parquet")["power"].notna().all()
 
 
 def _readme_main_job() -> list[str]:

@@ -216,7 +216,7 @@ def test_errors_after_fit(model, table):
 
 
 def test_read_and_write_tables(tmp_path, table):
-    for name in ("t.csv", "t.csv.gz", "t.parquet"):
+    for name in ("t.csv", "t.csv.gz"):
         write_table(table, tmp_path / name)
         back = read_table(tmp_path / name)
         assert back.shape == table.shape
@@ -229,6 +229,15 @@ def test_read_and_write_tables(tmp_path, table):
         read_table(tmp_path / "empty.csv")
     table.to_csv(tmp_path / "semicolons.csv", sep=";", index=False)
     assert read_table(tmp_path / "semicolons.csv").shape == table.shape
+
+
+@pytest.mark.slow
+def test_parquet_files(tmp_path, table):
+    """Parquet needs pyarrow (the parquet extra), which CI installs for the
+    slow layer."""
+    pytest.importorskip("pyarrow")
+    write_table(table, tmp_path / "t.parquet")
+    pd.testing.assert_frame_equal(read_table(tmp_path / "t.parquet"), table)
     (tmp_path / "bad.parquet").write_text("not parquet")
     with pytest.raises(ValueError, match="cannot read it as parquet"):
         read_table(tmp_path / "bad.parquet")
