@@ -154,8 +154,9 @@ def infer_step(times: list[pd.DatetimeIndex]):
     >>> days = pd.bdate_range("2024-01-01", periods=30).delete([5, 17])
     >>> infer_step([days])
     <BusinessDay>
-    >>> infer_step([pd.DatetimeIndex(["2024-01-01", "2024-01-03", "2024-01-09"])])
-    <2 * Days>
+    >>> every_two_days = ["2024-01-01", "2024-01-03", "2024-01-09"]
+    >>> pd.Timedelta(infer_step([pd.DatetimeIndex(every_two_days)]))
+    Timedelta('2 days 00:00:00')
     """
     freqs = {pd.infer_freq(t) if len(t) > 2 else None for t in times}
     if len(freqs) == 1 and None not in freqs:
