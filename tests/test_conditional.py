@@ -39,7 +39,15 @@ def label_fit(request, labelled):
     return _fit(request.param, *labelled, contamination=0.1)
 
 
-@pytest.fixture(scope="module", params=CONDITIONAL)
+# TransformerGAN's covariate fit (10 s) runs in the slow layer; its label fit
+# stays in the fast one
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param(name, marks=pytest.mark.slow if name == "TransformerGAN" else [])
+        for name in CONDITIONAL
+    ],
+)
 def covariate_fit(request):
     """Sines shifted by a numeric covariate, with a categorical one beside it."""
     rng = np.random.RandomState(0)

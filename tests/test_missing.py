@@ -26,7 +26,14 @@ def complete():
     return make_sines(400, n_timesteps=16, n_channels=2, random_state=0)
 
 
-@pytest.fixture(scope="module", params=READ_NAN)
+# TransformerGAN's 60 epochs take 28 s: its gappy fit runs in the slow layer
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param(name, marks=pytest.mark.slow if name == "TransformerGAN" else [])
+        for name in READ_NAN
+    ],
+)
 def gappy_fit(request, complete):
     rng = np.random.RandomState(0)
     X = complete.copy()
