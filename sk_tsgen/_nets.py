@@ -8,6 +8,7 @@ import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback, PassthroughScoring
 from skorch.dataset import unpack_data
+from skorch.hf import AccelerateMixin
 from skorch.utils import TeeGenerator
 from torch import nn
 
@@ -33,26 +34,46 @@ class BatchSlicer:
     generator : torch.Generator or None
         Source of the shuffling order, so that it is reproducible without
         touching the global torch random state.
+    shard : tuple of (int, int) or None
+        ``(index, count)``: this process takes every ``count``-th batch from
+        the ``index``-th on, and every process as many (data parallelism with
+        accelerate, where all processes shuffle alike); None takes them all.
     """
 
-    def __init__(self, dataset, batch_size: int, shuffle: bool = False, generator=None):
+    def __init__(
+        self,
+        dataset,
+        batch_size: int,
+        shuffle: bool = False,
+        generator=None,
+        shard: tuple[int, int] | None = None,
+    ):
         self.X = dataset.X
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.generator = generator
+        self.shard = shard
 
     def _n_rows(self) -> int:
         return len(self.X["x"] if isinstance(self.X, dict) else self.X)
 
+    def _starts(self) -> range:
+        starts = range(0, self._n_rows(), self.batch_size)
+        if self.shard is None:
+            return starts
+        index, count = self.shard
+        per_process = len(starts) // count
+        return starts[index : index + count * per_process : count]
+
     def __len__(self) -> int:
-        return math.ceil(self._n_rows() / self.batch_size)
+        return len(self._starts())
 
     def __iter__(self):
         n_rows = self._n_rows()
         order = None
         if self.shuffle:
             order = torch.randperm(n_rows, generator=self.generator)
-        for start in range(0, n_rows, self.batch_size):
+        for start in self._starts():
             rows = slice(start, start + self.batch_size)
             # a batch's rows are gathered alone: a shuffled copy of the whole
             # set would double the memory of a large one
@@ -233,6 +254,15 @@ class FastModeNet(NeuralNet):
                 self.history.pop()
             raise
 
+    def _backward(self, loss: torch.Tensor) -> None:
+        """``loss.backward()``, through the accelerator when there is one
+        (which scales the loss under mixed precision)."""
+        accelerator = getattr(self, "accelerator", None)
+        if accelerator is None:
+            loss.backward()
+        else:
+            accelerator.backward(loss)
+
     def _set_training(self, training=True):
         for name in self._modules + self._criteria:
             module = getattr(self, name + "_")
@@ -330,7 +360,7 @@ class AdversarialNet(LossTermsNet):
             d_loss = discriminator_loss(real_scores, judge(fake), self.adversarial_loss)
             extra = auxiliary() if auxiliary is not None else 0.0
             self.optimizer_discriminator_.zero_grad()
-            (d_loss + 0.5 * self.gradient_penalty * penalty + extra).backward()
+            self._backward(d_loss + 0.5 * self.gradient_penalty * penalty + extra)
             self.optimizer_discriminator_.step()
         return d_loss
 
@@ -360,7 +390,7 @@ class AdversarialNet(LossTermsNet):
         adversarial = generator_loss(judge(fake), self.adversarial_loss)
         discriminator.requires_grad_(True)
         self.optimizer_.zero_grad()
-        (elbo_loss + self.adversarial_weight * adversarial).backward()
+        self._backward(elbo_loss + self.adversarial_weight * adversarial)
         # gradient callbacks (GradientNormClipping, say) act on the generator
         self.notify(
             "on_grad_computed",
@@ -455,7 +485,7 @@ class ConditionalGANNet(AdversarialNet):
             g_loss = g_total = generator_loss(judge(fake), self.adversarial_loss)
         discriminator.requires_grad_(True)
         self.optimizer_.zero_grad()
-        g_total.backward()
+        self._backward(g_total)
         self.notify(
             "on_grad_computed",
             named_parameters=TeeGenerator(module.generator_parameters()),
@@ -495,7 +525,7 @@ class ConditionalGANNet(AdversarialNet):
                 e_loss = e_loss + module.condition_loss(terms["logits"], c)
                 e_loss = e_loss + module.condition_loss(logits_fake, c)
             self.optimizer_encoder_.zero_grad()
-            e_loss.backward()
+            self._backward(e_loss)
             self.optimizer_encoder_.step()
         finally:
             module.generator.requires_grad_(True)
@@ -503,3 +533,24 @@ class ConditionalGANNet(AdversarialNet):
         self.history.record_batch("generator_loss", g_loss.item())
         self.history.record_batch("discriminator_loss", d_loss.item())
         return {"loss": recon_loss.detach(), "y_pred": terms}
+
+
+# The nets trained through Hugging Face accelerate (skorch's AccelerateMixin),
+# one per net class, at module level so that pickles find them.
+class AcceleratedLossTermsNet(AccelerateMixin, LossTermsNet):
+    """:class:`LossTermsNet` trained through an ``accelerate.Accelerator``."""
+
+
+class AcceleratedAdversarialNet(AccelerateMixin, AdversarialNet):
+    """:class:`AdversarialNet` trained through an ``accelerate.Accelerator``."""
+
+
+class AcceleratedConditionalGANNet(AccelerateMixin, ConditionalGANNet):
+    """:class:`ConditionalGANNet` trained through an ``accelerate.Accelerator``."""
+
+
+ACCELERATED = {
+    LossTermsNet: AcceleratedLossTermsNet,
+    AdversarialNet: AcceleratedAdversarialNet,
+    ConditionalGANNet: AcceleratedConditionalGANNet,
+}

@@ -53,7 +53,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 from skorch.callbacks import ProgressBar
 from skorch.dataset import Dataset
@@ -72,6 +72,7 @@ from ._imputation import (
     stationary_kernels,
 )
 from ._nets import (
+    ACCELERATED,
     BatchSlicer,
     DivergenceCheck,
     LossTermsNet,
@@ -257,6 +258,7 @@ class BaseGenerator(
         "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
         "conditional": ["boolean"],
         "device": [str, torch.device, None],
+        "accelerator": [HasMethods(["prepare", "backward"]), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -414,7 +416,11 @@ class BaseGenerator(
         self.scaler_ = fit_channel_scaler(X3, type(self).__name__)
         data = observed({"x": self._scale(X3), **context})
         train, valid = self._train_valid_split(data, rng)
-        device = resolve_device(self.device)
+        accelerator = getattr(self, "accelerator", None)
+        if accelerator is not None:
+            device = torch.device(accelerator.device)  # it places the network
+        else:
+            device = resolve_device(self.device)
         init_seed, shuffle_seed, score_seed = rng.randint(_MAX_SEED, size=3)
         with seeded_torch(int(init_seed), device):
             module = self._build_module()
@@ -429,6 +435,10 @@ class BaseGenerator(
                 self._train_epochs(len(train["x"]), batch_size),
             )
             self.net_.fit(_as_tensors(train, device))
+        if accelerator is not None:
+            # trained with device=None, as accelerate asks; inference places
+            # its batches where the accelerator put the network
+            self.net_.device = str(device)
         # inference never switches modes, so threads can share the model
         self.net_.module_.eval()
         # the validation split is not part of the model (nor of its pickles)
@@ -614,7 +624,23 @@ class BaseGenerator(
             extra["train_split"] = predefined_split(Dataset(_as_tensors(valid, device)))
         else:
             extra["train_split"] = None
-        return self._net_class(
+        net_class = self._net_class
+        accelerator = getattr(self, "accelerator", None)
+        if accelerator is not None:
+            net_class = self._accelerated_net_class(accelerator)
+            extra["accelerator"] = accelerator
+            # every process draws the same order and takes its share of batches
+            extra["iterator_train__shard"] = (
+                accelerator.process_index,
+                accelerator.num_processes,
+            )
+            if not self.verbose:
+                # the mixin sets the epoch table's sink, so the table stays,
+                # writing nowhere
+                del extra["callbacks__print_log"]
+                extra["callbacks__print_log__sink"] = _print_nothing
+            device = None
+        return net_class(
             module=module,
             optimizer=torch.optim.Adam,
             lr=self.lr,
@@ -625,11 +651,25 @@ class BaseGenerator(
             iterator_train__generator=torch.Generator().manual_seed(shuffle_seed),
             iterator_valid=BatchSlicer,
             callbacks=callbacks,
-            device=str(device),
+            device=None if device is None else str(device),
             verbose=self.verbose,
             **self._net_params(),
             **extra,
         )
+
+    def _accelerated_net_class(self, accelerator):
+        """The net class of ``_net_class`` with skorch's ``AccelerateMixin``."""
+        name = type(self).__name__
+        if self._net_class not in ACCELERATED:  # pragma: no cover - a new net
+            raise TypeError(f"{name} cannot train through accelerate yet.")
+        if accelerator.num_processes > 1 and self._net_class is not LossTermsNet:
+            raise ValueError(
+                f"{name} trains its networks with steps of its own, which "
+                "accelerate's data parallelism across processes does not wrap; "
+                "train it in one process (one GPU, or mixed precision), or use "
+                "a VAE, the autoencoder or the diffusion generator."
+            )
+        return ACCELERATED[self._net_class]
 
     def _fit_latent_density(self, codes: np.ndarray, data: dict, rng):
         """Gaussian mixture on the training codes, which ``sample`` draws from.
@@ -1217,6 +1257,10 @@ def labels_from_decision(decision: np.ndarray) -> np.ndarray:
     array([ 1, -1, -1, -1])
     """
     return np.where(np.asarray(decision) >= 0, 1, -1)
+
+
+def _print_nothing(*args, **kwargs) -> None:
+    """The sink of a silent epoch table."""
 
 
 def fit_channel_scaler(X3: np.ndarray, name: str) -> StandardScaler:

@@ -11,8 +11,8 @@ attributes, so no code from the file is ever run.
 
 What is not stored: the validation split and the optimizer state (a loaded
 model scores, samples and encodes exactly as the saved one, and a new ``fit``
-starts afresh), and the ``callbacks`` parameter (arbitrary objects; the loaded
-model has ``callbacks=None``).
+starts afresh), and the ``callbacks`` and ``accelerator`` parameters
+(arbitrary objects; the loaded model has None).
 """
 
 from __future__ import annotations
@@ -266,6 +266,14 @@ class _Encoder:
                 stacklevel=4,
             )
             state["callbacks"] = None
+        if state.get("accelerator") is not None:
+            warnings.warn(
+                f"{where}: the accelerator parameter is not saved; the loaded "
+                "model has accelerator=None.",
+                UserWarning,
+                stacklevel=4,
+            )
+            state["accelerator"] = None
         out = {"__object__": path}
         net = state.pop("net_", None) if isinstance(value, BaseGenerator) else None
         if net is not None:
@@ -284,6 +292,26 @@ class _Encoder:
             name: self.encode(attr, f"{where}.{name}") for name, attr in state.items()
         }
         return out
+
+
+def _defaults_of_new_parameters(cls, state: dict) -> dict:
+    """The defaults of the constructor parameters that a file of an older
+    version does not hold (such as ``accelerator``), so that ``get_params``
+    and ``clone`` work on what it loads."""
+    import inspect
+
+    try:
+        signature = inspect.signature(cls.__init__)
+    except (TypeError, ValueError):  # pragma: no cover - a builtin init
+        return {}
+    return {
+        name: parameter.default
+        for name, parameter in signature.parameters.items()
+        if name != "self"
+        and name not in state
+        and parameter.kind is parameter.KEYWORD_ONLY
+        and parameter.default is not parameter.empty
+    }
 
 
 def _tz(tz) -> str | None:
@@ -371,6 +399,7 @@ class _Decoder:
         module_name, _, name = path.rpartition(".")
         cls = getattr(importlib.import_module(module_name), name)
         obj = cls.__new__(cls)
+        obj.__dict__.update(_defaults_of_new_parameters(cls, value["state"]))
         obj.__dict__.update(
             {key: self.decode(attr) for key, attr in value["state"].items()}
         )

@@ -100,6 +100,12 @@ class RecurrentAutoencoder(BaseGenerator):
         says, which a classifier after it needs.
     device : str or torch.device, default="auto"
         Where the network runs; ``"auto"`` uses CUDA when available.
+    accelerator : accelerate.Accelerator or None, default=None
+        Train through Hugging Face accelerate (skorch's ``AccelerateMixin``):
+        mixed precision, or several GPUs when the script is started with
+        ``accelerate launch``. The accelerator then places the network and
+        ``device`` is not used in training. Not saved by ``save`` (the loaded
+        model has ``accelerator=None``). See the user guide's scale-out page.
     random_state : int, RandomState instance or None, default=None
         Seed of initialisation, shuffling and the mixture. An int makes ``fit``
         repeatable; the caller's global numpy and torch random states are left
@@ -207,6 +213,7 @@ class RecurrentAutoencoder(BaseGenerator):
         contamination: str | float = "auto",
         conditional: bool = True,
         device: str = "auto",
+        accelerator=None,
         random_state: RandomStateLike = None,
         verbose: int = 0,
     ):
@@ -224,6 +231,7 @@ class RecurrentAutoencoder(BaseGenerator):
         self.contamination = contamination
         self.conditional = conditional
         self.device = device
+        self.accelerator = accelerator
         self.random_state = random_state
         self.verbose = verbose
 

@@ -280,6 +280,21 @@ def test_callbacks_are_dropped_with_a_warning(tmp_path, small_sines):
     assert load(tmp_path / "m.npz").callbacks is None
 
 
+def test_a_file_without_a_newer_parameter_loads_with_its_default(tmp_path):
+    """A file written before a parameter existed (``accelerator``) loads with
+    the parameter at its default, so get_params and clone work."""
+    path = tmp_path / "older.npz"
+    save(DenseVAE(latent_dim=3), path)
+    with np.load(path) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    metadata = str(arrays["metadata"])
+    assert '"accelerator": null, ' in metadata
+    arrays["metadata"] = np.array(metadata.replace('"accelerator": null, ', ""))
+    np.savez(path, **arrays)
+    loaded = load(path)
+    assert loaded.get_params() == DenseVAE(latent_dim=3).get_params()
+
+
 def test_bad_files_are_refused_by_name(tmp_path, small_sines):
     not_a_model = tmp_path / "junk.npz"
     not_a_model.write_bytes(b"not a zip file")
