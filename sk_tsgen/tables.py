@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import warnings
 from numbers import Integral
 from pathlib import Path
 
@@ -402,7 +403,13 @@ class TableGenerator(BaseEstimator):
                 "no time column: the rows are then the steps, in their order."
             )
         try:
-            stamps = pd.DatetimeIndex(pd.to_datetime(column))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)
+                try:
+                    stamps = pd.DatetimeIndex(pd.to_datetime(column))
+                except (ValueError, TypeError):
+                    # offsets that change (summer time): one zone, UTC
+                    stamps = pd.DatetimeIndex(pd.to_datetime(column, utc=True))
         except (ValueError, TypeError) as exc:
             raise ValueError(
                 f"The time column {self.time_column!r} holds values that are not "

@@ -164,6 +164,21 @@ def test_trading_days_are_consecutive_steps():
     assert len(model.score_table(table)) == len(table)
 
 
+def test_times_with_changing_offsets_read_in_utc():
+    """Local times written with their offset change it at summer time; the
+    hours stay one hour apart, in UTC."""
+    hours = pd.date_range("2024-03-25", periods=240, freq="h", tz="Europe/Oslo")
+    table = pd.DataFrame(
+        {"t": hours.strftime("%Y-%m-%d %H:%M:%S%z"), "v": np.sin(np.arange(240) / 4)}
+    )
+    model = TableGenerator(
+        DenseVAE(max_epochs=1, random_state=0), time_column="t", window_length=24
+    ).fit(table)
+    assert model.freq_ == Hour()
+    assert model.last_time_ == hours[-1].tz_convert("UTC")
+    assert len(model.score_table(table)) == 240  # no hour lost or added
+
+
 def test_untimed_table_and_save_load(tmp_path, model, table):
     plain = table[["load", "count"]].iloc[:200]
     untimed = TableGenerator(DenseVAE(max_epochs=2, random_state=0)).fit(plain)
