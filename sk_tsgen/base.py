@@ -781,10 +781,15 @@ class BaseGenerator(
         # the module stays in eval mode after fit; it is never switched here,
         # so concurrent calls from several threads see the same network
         with torch.inference_mode():
+            # np.array copies: a batch's result may be a view of a larger
+            # tensor (codes sliced from the encoder's output), whose whole
+            # storage .numpy() alone would keep alive for every batch
             out = [
-                fn(_as_tensors(_take(data, slice(start, start + step)), device))
-                .cpu()
-                .numpy()
+                np.array(
+                    fn(_as_tensors(_take(data, slice(start, start + step)), device))
+                    .cpu()
+                    .numpy()
+                )
                 for start in range(0, n_rows, step)
             ]
         return np.concatenate(out)
