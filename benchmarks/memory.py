@@ -2,12 +2,14 @@
 
 A million windows of 24 steps x 5 channels in float32 are 480 MB on disk. The
 script writes such a memmap (random-walk windows, reproducible), then fits
-each model in a fresh process on ``np.load(path, mmap_mode="r")`` and reads
-the process's peak resident memory (``ru_maxrss``) after ``fit`` and after a
-``score_samples`` of the first 10,000 windows. The table gives the peak
-against the data's size: a fit that never copied the data whole would stay
-near the size of a process with torch loaded (its ``baseline`` row) plus the
-model, whatever the size of the memmap.
+each model in a fresh process on ``np.load(path, mmap_mode="r")`` while a
+thread reads the process's resident memory every 10 ms. Anonymous memory
+(``RssAnon``) is what the process allocated, copies of the data included;
+file-backed memory (``RssFile``) is the memmap's pages in the page cache,
+shared and reclaimable. The table gives the growth of the anonymous memory
+during ``fit`` against the data's size: a fit that never copies the data
+whole grows by the model, its codes and scores, whatever the size of the
+memmap.
 
 Usage::
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback, PassthroughScoring
@@ -26,8 +27,10 @@ class BatchSlicer:
     Parameters
     ----------
     dataset : skorch.dataset.Dataset
-        Dataset whose ``X`` is a tensor of shape ``(n, ...)``, or a dict of such
-        tensors (the series and their per-series context), sliced together.
+        Dataset whose ``X`` is a tensor or an array of shape ``(n, ...)``
+        (also a :class:`~sk_tsgen._lazy.MappedRows`, whose rows are computed
+        as a batch reads them), or a dict of such (the series and their
+        per-series context), sliced together.
     batch_size : int
     shuffle : bool
         Whether to draw a new order of the series for every pass.
@@ -38,6 +41,9 @@ class BatchSlicer:
         ``(index, count)``: this process takes every ``count``-th batch from
         the ``index``-th on, and every process as many (data parallelism with
         accelerate, where all processes shuffle alike); None takes them all.
+    device : str, torch.device or None
+        Where the batches of arrays go as tensors; None: the CPU. Tensors
+        stay where they are.
     """
 
     def __init__(
@@ -47,12 +53,14 @@ class BatchSlicer:
         shuffle: bool = False,
         generator=None,
         shard: tuple[int, int] | None = None,
+        device=None,
     ):
         self.X = dataset.X
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.generator = generator
         self.shard = shard
+        self.device = device
 
     def _n_rows(self) -> int:
         return len(self.X["x"] if isinstance(self.X, dict) else self.X)
@@ -77,16 +85,22 @@ class BatchSlicer:
             rows = slice(start, start + self.batch_size)
             # a batch's rows are gathered alone: a shuffled copy of the whole
             # set would double the memory of a large one
-            yield _rows(self.X, rows if order is None else order[rows]), None
+            index = rows if order is None else order[rows]
+            yield _rows(self.X, index, self.device), None
 
 
-def _rows(X, index):
-    """Rows ``index`` of a tensor, or of every tensor in a dict."""
+def _rows(X, index, device=None):
+    """Rows ``index`` of a tensor or an array, or of every one in a dict, as
+    tensors (an array's on ``device``)."""
     if isinstance(X, dict):
-        return {key: _rows(value, index) for key, value in X.items()}
+        return {key: _rows(value, index, device) for key, value in X.items()}
+    if isinstance(X, torch.Tensor):
+        if isinstance(index, torch.Tensor):
+            index = index.to(X.device)
+        return X[index]
     if isinstance(index, torch.Tensor):
-        index = index.to(X.device)
-    return X[index]
+        index = index.numpy()
+    return torch.as_tensor(np.asarray(X[index]), device=device)
 
 
 class NegativeELBO(nn.Module):

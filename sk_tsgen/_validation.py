@@ -258,6 +258,20 @@ def row_chunks(X: np.ndarray):
         yield slice(start, start + step)
 
 
+def has_nan(X) -> bool:
+    """Whether ``X`` holds a NaN, checked a chunk of rows at a time (no mask
+    of a large array is made whole).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sk_tsgen._validation import has_nan
+    >>> has_nan(np.array([[1.0, np.nan]])), has_nan(np.zeros((2, 3)))
+    (True, False)
+    """
+    return any(np.isnan(X[rows]).any() for rows in row_chunks(X))
+
+
 def _free_length(estimator) -> bool:
     """Whether the model takes series of other lengths than it was fitted on."""
     return getattr(estimator, "_free_length", False)

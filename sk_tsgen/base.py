@@ -71,6 +71,7 @@ from ._imputation import (
     space_time_kernel,
     stationary_kernels,
 )
+from ._lazy import MappedRows, take_rows
 from ._nets import (
     ACCELERATED,
     BatchSlicer,
@@ -84,6 +85,7 @@ from ._validation import (
     RandomStateLike,
     check_n_samples,
     check_series,
+    has_nan,
     restore_layout,
     row_chunks,
 )
@@ -414,7 +416,9 @@ class BaseGenerator(
         self._output_dtype = X3.dtype
         rng = check_random_state(self.random_state)
         self.scaler_ = fit_channel_scaler(X3, type(self).__name__)
-        data = observed({"x": self._scale(X3), **context})
+        # standardised a batch at a time as training reads them: a large
+        # array (a memmap) is never copied whole
+        data = {**self._scaled_rows(X3), **context}
         train, valid = self._train_valid_split(data, rng)
         accelerator = getattr(self, "accelerator", None)
         if accelerator is not None:
@@ -434,7 +438,7 @@ class BaseGenerator(
                 batch_size,
                 self._train_epochs(len(train["x"]), batch_size),
             )
-            self.net_.fit(_as_tensors(train, device))
+            self.net_.fit(train)
         if accelerator is not None:
             # trained with device=None, as accelerate asks; inference places
             # its batches where the accelerator put the network
@@ -581,7 +585,7 @@ class BaseGenerator(
                 "one series on each side."
             )
         order = rng.permutation(n_series)
-        return _take(data, order[n_valid:]), _take(data, order[:n_valid])
+        return take_rows(data, order[n_valid:]), _take(data, order[:n_valid])
 
     def _train_batch_size(self, n_train: int) -> int:
         """``batch_size``, with ``"auto"`` resolved for ``n_train`` series."""
@@ -626,7 +630,9 @@ class BaseGenerator(
             extra["train_split"] = None
         net_class = self._net_class
         accelerator = getattr(self, "accelerator", None)
+        accelerator_device = None
         if accelerator is not None:
+            accelerator_device = accelerator.device
             net_class = self._accelerated_net_class(accelerator)
             extra["accelerator"] = accelerator
             # every process draws the same order and takes its share of batches
@@ -649,6 +655,7 @@ class BaseGenerator(
             iterator_train=BatchSlicer,
             iterator_train__shuffle=True,
             iterator_train__generator=torch.Generator().manual_seed(shuffle_seed),
+            iterator_train__device=accelerator_device or device,
             iterator_valid=BatchSlicer,
             callbacks=callbacks,
             device=None if device is None else str(device),
@@ -748,17 +755,38 @@ class BaseGenerator(
     def _scale(self, X3: np.ndarray) -> np.ndarray:
         """Standardised float32 series, clipped at ``_MAX_SCALED`` deviations;
         NaN stays NaN."""
-        mean, scale = self.scaler_.mean_[:, None], self.scaler_.scale_[:, None]
         out = np.empty(X3.shape, dtype=np.float32)
         # a chunk of series at a time: the float64 arithmetic of a large
         # memmap never exists whole, only its float32 result
         for rows in row_chunks(X3):
-            scaled = X3[rows].astype(np.float64)
-            with np.errstate(over="ignore", invalid="ignore"):
-                scaled -= mean
-                scaled /= scale
-            out[rows] = np.clip(scaled, -_MAX_SCALED, _MAX_SCALED, out=scaled)
+            out[rows] = self._scale_rows(X3[rows])
         return out
+
+    def _scale_rows(self, X3: np.ndarray) -> np.ndarray:
+        """What ``_scale`` does, for a few rows at once."""
+        mean, scale = self.scaler_.mean_[:, None], self.scaler_.scale_[:, None]
+        scaled = X3.astype(np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            scaled -= mean
+            scaled /= scale
+        np.clip(scaled, -_MAX_SCALED, _MAX_SCALED, out=scaled)
+        return scaled.astype(np.float32)
+
+    def _scaled_rows(self, X3: np.ndarray) -> dict:
+        """What ``observed({"x": self._scale(X3)})`` holds, computed a few
+        rows at a time as they are read (see :class:`MappedRows`)."""
+        if not has_nan(X3):
+            return {"x": MappedRows(X3, self._scale_rows, np.float32)}
+        return {
+            "x": MappedRows(X3, self._scale_rows_filled, np.float32),
+            "mask": MappedRows(X3, _observed_mask, np.float32),
+        }
+
+    def _scale_rows_filled(self, X3: np.ndarray) -> np.ndarray:
+        """``_scale_rows`` with missing values as 0, the scaled mean."""
+        scaled = self._scale_rows(X3)
+        scaled[np.isnan(scaled)] = 0.0
+        return scaled
 
     def _unscale(self, X3s: np.ndarray) -> np.ndarray:
         return X3s * self.scaler_.scale_[:, None] + self.scaler_.mean_[:, None]
@@ -820,7 +848,11 @@ class BaseGenerator(
         observed values, where some are missing."""
         if "mask" not in data:
             return self._log_jacobian(data["x"].shape[-1])
-        observed_per_channel = data["mask"].sum(-1).astype(np.float64)
+        mask = data["mask"]
+        # by chunks: the mask of a training set is read as it is needed
+        observed_per_channel = np.concatenate(
+            [mask[rows].sum(-1, dtype=np.float64) for rows in row_chunks(mask)]
+        )
         return -observed_per_channel @ np.log(self.scaler_.scale_)
 
     def _decode(self, Z: np.ndarray, rng=None, c: np.ndarray | None = None):
@@ -1563,7 +1595,7 @@ def observed(data: dict) -> dict:
     """
     x = data["x"]
     # checked by chunks: a mask of a large set is made only when it has gaps
-    if not any(np.isnan(x[rows]).any() for rows in row_chunks(x)):
+    if not has_nan(x):
         return data
     missing = np.isnan(x)
     return {
@@ -1571,6 +1603,11 @@ def observed(data: dict) -> dict:
         "x": np.where(missing, 0.0, x).astype(x.dtype),
         "mask": (~missing).astype(np.float32),
     }
+
+
+def _observed_mask(X3: np.ndarray) -> np.ndarray:
+    """1 where a value is observed, 0 where it is missing (NaN)."""
+    return (~np.isnan(X3)).astype(np.float32)
 
 
 def _take(data, index):
@@ -1583,10 +1620,8 @@ def _take(data, index):
 def _as_tensors(data, device):
     """An array, or a dict of arrays, as torch tensors on ``device``."""
     if isinstance(data, dict):
-        return {
-            key: torch.as_tensor(value, device=device) for key, value in data.items()
-        }
-    return torch.as_tensor(data, device=device)
+        return {key: _as_tensors(value, device) for key, value in data.items()}
+    return torch.as_tensor(np.asarray(data), device=device)
 
 
 class BaseVAE(BaseGenerator):

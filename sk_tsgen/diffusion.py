@@ -331,10 +331,13 @@ class DiffusionGenerator(BaseGenerator):
         given the series' observed values from a Gaussian of the series fitted
         to them (see ``_fill_from_gaussian``), and the model trains on the
         completed series."""
+        # the principal axes need every series at once: the standardised
+        # training series are computed whole here
+        train["x"] = np.asarray(train["x"])
         if "mask" in train:
             seed = int(torch.randint(_MAX_SEED, (1,)))
             train["x"] = self._fill_from_gaussian(
-                train["x"], train.pop("mask"), np.random.RandomState(seed)
+                train["x"], np.asarray(train.pop("mask")), np.random.RandomState(seed)
             )
         flat = train["x"].reshape(len(train["x"]), -1).astype(np.float64)
         mean = flat.mean(axis=0)
@@ -419,9 +422,11 @@ class DiffusionGenerator(BaseGenerator):
         self.n_components_ = self.n_channels_ * self.n_timesteps_
         self.latent_density_ = None
         n_series = len(data["x"])
+        rows = slice(None)
         if n_series > _MAX_OFFSET_SERIES:
             rows = np.sort(rng.choice(n_series, _MAX_OFFSET_SERIES, replace=False))
-            data = {key: value[rows] for key, value in data.items()}
+        # indexing reads the series as arrays (see ``MappedRows``)
+        data = {key: value[rows] for key, value in data.items()}
         self._set_offsets(data)
 
     # ----------------------------------------------------------- inference

@@ -13,9 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._nets import ConditionalGANNet, MeanSquaredError
-from ._validation import (
-    RandomStateLike,
-)
+from ._validation import RandomStateLike, row_chunks
 from .base import BaseGenerator
 from .conditions import Conditions
 from .modules import (
@@ -420,10 +418,17 @@ class TransformerGAN(BaseGenerator):
     def _fit_latent_density(self, codes, data, rng):
         """Fit the reconstructions' noise scale; samples come from N(0, I)."""
         module = self.net_.module_
-        recon = self._infer(lambda b: module.reconstruct(b["x"]), {"x": data["x"]})
-        seen = data.get("mask", np.ones_like(data["x"])).astype(np.float64)
-        squared = ((recon - data["x"]) ** 2 * seen).sum(axis=(0, 2))
-        rms = np.sqrt(squared / np.maximum(seen.sum(axis=(0, 2)), 1.0))
+        x, mask = data["x"], data.get("mask")
+        squared = n_seen = 0.0
+        # by chunks: the training series are read as they are needed
+        for rows in row_chunks(x):
+            part = x[rows]
+            recon = self._infer(lambda b: module.reconstruct(b["x"]), {"x": part})
+            seen = np.ones_like(part) if mask is None else mask[rows]
+            seen = seen.astype(np.float64)
+            squared = squared + ((recon - part) ** 2 * seen).sum(axis=(0, 2))
+            n_seen = n_seen + seen.sum(axis=(0, 2))
+        rms = np.sqrt(squared / np.maximum(n_seen, 1.0))
         _warn_if_no_better_than_mean(rms)
         self._log_sigma = np.log(np.maximum(rms, _MIN_NOISE_SCALE)).astype(np.float32)
         self.noise_scale_ = np.exp(self._log_sigma) * self.scaler_.scale_
