@@ -138,6 +138,16 @@ def _write(table, path: str) -> None:
     write_table(table, path)
 
 
+def _log_channels(text: str):
+    """``--log-channels``: "auto", "none" or channel names, comma-separated."""
+    if text.strip().lower() in ("auto", "none"):
+        return None if text.strip().lower() == "none" else "auto"
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("expected auto, none or channel names")
+    return names
+
+
 def _say(args, message: str) -> None:
     if not args.quiet:
         print(message, file=sys.stderr)
@@ -156,6 +166,7 @@ def _fit(args) -> None:
         step=args.step,
         time_column=args.time_column,
         id_column=args.id_column,
+        log_channels=args.log_channels,
         random_state=args.seed,
     )
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -269,6 +280,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     fit.add_argument("--time-column", metavar="C", help="column of timestamps")
     fit.add_argument("--id-column", metavar="C", help="column of series ids")
+    fit.add_argument(
+        "--log-channels",
+        type=_log_channels,
+        default="auto",
+        metavar="auto|none|C,C",
+        help="channels modelled as their logarithms (default auto: positive "
+        "channels spanning ten times or more)",
+    )
     fit.add_argument(
         "--set",
         action="append",

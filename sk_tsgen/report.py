@@ -92,10 +92,9 @@ def fidelity_table(
     half = len(order) // 2
     reference, held_out = order[:half], order[half : 2 * half]
     seed = int(rng.randint(2**31 - 1))
-    synthetic = model.generator_.sample(
+    synthetic = model.sample_windows(
         len(held_out), y=None if y is None else y[held_out], random_state=seed
     )
-    synthetic = np.asarray(synthetic, dtype=np.float64).reshape(windows[held_out].shape)
     real_row = _fidelity(windows[reference], windows[held_out], seed)
     synthetic_row = _fidelity(windows[reference], synthetic, seed)
     frame = pd.DataFrame({"real (held-out)": real_row, "synthetic": synthetic_row})

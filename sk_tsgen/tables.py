@@ -204,7 +204,9 @@ class TableGenerator(BaseEstimator):
     steps, every ``step`` steps, and fits ``generator`` on them; with a time
     column, the generator is conditioned on the timestamp at which each window
     starts (its place on the calendar, through the conditions of
-    :mod:`sk_tsgen.conditions`). What the generator makes comes back as a
+    :mod:`sk_tsgen.conditions`). Channels of positive values that span an
+    order of magnitude or more (prices, volumes) are modelled as their
+    logarithms (``log_channels``). What the generator makes comes back as a
     table, in the data's units:
 
     - :meth:`sample` draws synthetic series of any length, chaining windows
@@ -237,6 +239,12 @@ class TableGenerator(BaseEstimator):
         The column of timestamps (anything :func:`pandas.to_datetime` reads).
     id_column : str or None, default=None
         The column that names the series, for a table of several.
+    log_channels : "auto", list of str or None, default="auto"
+        Channels the generator models as their logarithms, whose samples are
+        then positive and whose changes are relative (a price moves by a
+        share of itself). ``"auto"``: the channels whose values are all
+        positive and whose largest is at least ten times their smallest;
+        None: none. Named channels must be positive.
     random_state : int, RandomState instance or None, default=None
         Seed of the generator's training when the generator has
         ``random_state=None``.
@@ -250,6 +258,8 @@ class TableGenerator(BaseEstimator):
     integer_channels_ : list of str
         Channels of integers (counts, volumes); samples and imputations of
         them are rounded.
+    log_channels_ : list of str
+        Channels modelled as their logarithms.
     channel_range_ : ndarray of shape (2, n_channels)
         The lowest and highest value of every channel in the table. Samples
         stay within it: a generator drawing far outside its training data
@@ -303,6 +313,7 @@ class TableGenerator(BaseEstimator):
         "step": [Interval(Integral, 1, None, closed="left")],
         "time_column": [str, None],
         "id_column": [str, None],
+        "log_channels": [StrOptions({"auto"}), list, tuple, None],
         "random_state": ["random_state"],
     }
 
@@ -314,6 +325,7 @@ class TableGenerator(BaseEstimator):
         step: int = 1,
         time_column: str | None = None,
         id_column: str | None = None,
+        log_channels: str | list | None = "auto",
         random_state=None,
     ):
         self.generator = generator
@@ -321,6 +333,7 @@ class TableGenerator(BaseEstimator):
         self.step = step
         self.time_column = time_column
         self.id_column = id_column
+        self.log_channels = log_channels
         self.random_state = random_state
 
     # ------------------------------------------------------------ reading
@@ -547,6 +560,7 @@ class TableGenerator(BaseEstimator):
             self.channel_range_ = np.stack(
                 [np.nanmin(values, axis=0), np.nanmax(values, axis=0)]
             )
+            self.log_channels_ = self._chosen_log_channels()
             self.series_ids_ = [s["id"] for s in series]
             self.last_time_ = (
                 max(s["stamps"][-1] for s in series) if self.calendar_ else None
@@ -567,8 +581,69 @@ class TableGenerator(BaseEstimator):
                 generator.set_params(random_state=int(seed))
             if self.calendar_ and "freq" in params and params["freq"] is None:
                 generator.set_params(freq=self.freq_.freqstr)
-            self.generator_ = generator.fit(windows, y)
+            self.generator_ = generator.fit(self._to_model(windows), y)
         return self
+
+    def _chosen_log_channels(self) -> list[str]:
+        """The channels ``log_channels`` names, checked against their ranges."""
+        low, high = self.channel_range_
+        if self.log_channels is None:
+            return []
+        if isinstance(self.log_channels, str):  # "auto"
+            wide = (low > 0) & (high >= 10 * low)
+            return [name for name, w in zip(self.channels_, wide, strict=True) if w]
+        chosen = [str(name) for name in self.log_channels]
+        for name in chosen:
+            if name not in self.channels_:
+                raise ValueError(
+                    f"log_channels names {name!r}, which is not a channel; the "
+                    f"channels are {self.channels_}."
+                )
+            k = self.channels_.index(name)
+            if not low[k] > 0:
+                raise ValueError(
+                    f"log_channels names {name!r}, whose values are not all "
+                    f"positive (its smallest is {low[k]:g}); only a positive "
+                    "channel has a logarithm."
+                )
+        return chosen
+
+    @property
+    def _log_mask(self) -> np.ndarray:
+        # a model saved before log_channels existed has none
+        return np.isin(self.channels_, getattr(self, "log_channels_", []))
+
+    def _to_model(self, values: np.ndarray, *, axis: int = 1) -> np.ndarray:
+        """Values in the data's units as the generator models them: the
+        logarithm of ``log_channels_`` (channels along ``axis``)."""
+        mask = self._log_mask
+        if not mask.any():
+            return values
+        out = np.array(values, dtype=np.float64)
+        part = np.compress(mask, out, axis=axis)
+        if (part <= 0).any():
+            names = [c for c, m in zip(self.channels_, mask, strict=True) if m]
+            raise ValueError(
+                f"The channels {names} were modelled as their logarithms (their "
+                "training values were all positive), but the table has values "
+                "of them at or below 0."
+            )
+        index = [slice(None)] * out.ndim
+        index[axis] = mask
+        out[tuple(index)] = np.log(part)
+        return out
+
+    def _from_model(self, values: np.ndarray, *, axis: int = 1) -> np.ndarray:
+        """The inverse of ``_to_model``."""
+        mask = self._log_mask
+        if not mask.any():
+            return values
+        out = np.array(values, dtype=np.float64)
+        index = [slice(None)] * out.ndim
+        index[axis] = mask
+        with np.errstate(over="ignore"):
+            out[tuple(index)] = np.exp(out[tuple(index)])
+        return out
 
     # ------------------------------------------------------------ sample
     def _start(self, start) -> pd.Timestamp:
@@ -632,35 +707,56 @@ class TableGenerator(BaseEstimator):
         values = self._draw(n_series, length, stamps, rng)  # (n, channels, length)
         return self._as_table(values, stamps)
 
+    def sample_windows(
+        self, n_windows: int = 1, y=None, random_state=None
+    ) -> np.ndarray:
+        """Draw windows of ``window_length_`` steps from the generator, in the
+        data's units and ranges (what :meth:`sample` starts every series from).
+
+        Parameters
+        ----------
+        n_windows : int, default=1
+        y : timestamp, DatetimeIndex of ``n_windows`` or None, default=None
+            When the windows start, for a model that knows the calendar.
+        random_state : int, RandomState instance or None, default=None
+
+        Returns
+        -------
+        windows : ndarray of shape (n_windows, n_channels, window_length_)
+        """
+        check_is_fitted(self)
+        seed = int(check_random_state(random_state).randint(_MAX_SEED))
+        draws = self.generator_.sample(n_windows, y=y, random_state=seed)
+        draws = np.asarray(draws, dtype=np.float64)
+        draws = draws.reshape(n_windows, -1, self.window_length_)
+        return self._clip(self._from_model(draws))
+
     def _draw(self, n_series, length, stamps, rng) -> np.ndarray:
         generator = self.generator_
         y = None if stamps is None else stamps[0]
-        seed = int(rng.randint(_MAX_SEED))
         if "n_timesteps" in inspect.signature(generator.sample).parameters:
+            seed = int(rng.randint(_MAX_SEED))
             draws = generator.sample(
                 n_series, y=y, n_timesteps=length, random_state=seed
             )
             draws = np.asarray(draws, dtype=np.float64).reshape(n_series, -1, length)
-            return self._clip(draws)
-        first = generator.sample(n_series, y=y, random_state=seed)
-        first = np.asarray(first, dtype=np.float64).reshape(
-            n_series, -1, self.window_length_
-        )
-        first = self._clip(first)
+            return self._clip(self._from_model(draws))
+        first = self.sample_windows(n_series, y=y, random_state=rng)
         if length <= self.window_length_:
             return first[:, :, :length]
         rest = sample_paths(
             generator,
-            first.transpose(0, 2, 1),
+            self._to_model(first).transpose(0, 2, 1),
             length - self.window_length_,
             window_length=self.window_length_,
             horizon_length=max(1, self.window_length_ // 2),
             n_paths=n_series,
             rng=rng,
             stamps=stamps,
-            bounds=self.channel_range_,
+            bounds=self._to_model(self.channel_range_, axis=1),
         )
-        return np.concatenate([first, rest.transpose(0, 2, 1)], axis=2)
+        rest = self._from_model(rest, axis=2)
+        return self._clip(np.concatenate([first, rest.transpose(0, 2, 1)], axis=2))
 
     def _clip(self, values: np.ndarray) -> np.ndarray:
         """``(n, channels, steps)`` values within the channels' ranges."""
@@ -748,7 +844,13 @@ class TableGenerator(BaseEstimator):
         frames = []
         for item in self._read(table):
             windows, y, starts = self._windows_of(item, self.step_)
-            window_scores = np.asarray(self.generator_.score_samples(windows, y))
+            window_scores = np.asarray(
+                self.generator_.score_samples(self._to_model(windows), y),
+                dtype=np.float64,
+            )
+            # the density of the logarithms, as one of the values themselves
+            logged = np.compress(self._log_mask, windows, axis=1)
+            window_scores = window_scores - np.nansum(np.log(logged), axis=(1, 2))
             n_steps = len(item["values"])
             columns = self._keys_frame(item)
             columns["window_score"] = np.full(n_steps, np.nan)
@@ -796,13 +898,14 @@ class TableGenerator(BaseEstimator):
             y = self._windows_of(item, step)[1]
             imputed = impute_by_windows(
                 self.generator_,
-                values.T[np.newaxis],
+                self._to_model(values.T[np.newaxis]),
                 window_length=self.window_length_,
                 step=step,
                 n_imputations=n_imputations,
                 random_state=rng,
                 conditions=y,
-            )[0].T
+            )
+            imputed = self._from_model(imputed)[0].T
             filled = np.where(np.isnan(values), imputed, values)
             rows = item["rows"]
             present = rows >= 0

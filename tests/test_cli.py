@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sk_tsgen import load
 from sk_tsgen.cli import main
 
 pytestmark = pytest.mark.xdist_group("cli")
@@ -210,6 +211,19 @@ def test_user_errors_are_one_line_and_status_2(fitted, tmp_path, capsys):
         ],
         capsys,
     )
+    assert "'visits', which is not a channel" in _error(
+        [
+            "fit",
+            str(data),
+            "--time-column",
+            "when",
+            "--log-channels",
+            "visits",
+            "--out",
+            out,
+        ],
+        capsys,
+    )
     # flags argparse refuses: one line too
     assert "--window-length" in _error(
         ["fit", str(data), "--window-length", "x", "--out", out], capsys
@@ -330,3 +344,13 @@ def test_console_script_is_installed():
     assert result.returncode == 0
     for command in ("fit", "sample", "score", "impute", "report", "data"):
         assert command in result.stdout
+
+
+def test_log_channels_flag(fitted, tmp_path):
+    folder, data, model, table = fitted
+    assert load(model).log_channels_ == []  # auto: neither spans ten times
+    out = tmp_path / "logged.npz"
+    flags = ["--time-column", "when", "--set", "max_epochs=1", "--out", str(out)]
+    for value, chosen in (("power, visitors", ["power", "visitors"]), ("none", [])):
+        assert main(["--quiet", "fit", str(data), "--log-channels", value, *flags]) == 0
+        assert load(out).log_channels_ == chosen

@@ -256,3 +256,98 @@ def test_parquet_files(tmp_path, table):
     (tmp_path / "bad.parquet").write_text("not parquet")
     with pytest.raises(ValueError, match="cannot read it as parquet"):
         read_table(tmp_path / "bad.parquet")
+
+
+def _priced_table(seed=0):
+    """One business-daily series: a price that grows tenfold (a random walk
+    of its logarithm), a narrow positive channel and a count with zeros."""
+    rng = np.random.RandomState(seed)
+    days = pd.bdate_range("2020-01-01", periods=300)
+    log_price = np.log(5.0) + np.linspace(0, np.log(12.0), 300)
+    log_price += np.cumsum(rng.randn(300) * 0.01)
+    return pd.DataFrame(
+        {
+            "date": days,
+            "price": np.exp(log_price),
+            "level": 100 + rng.randn(300),
+            "trades": rng.poisson(1.0, size=300),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def priced():
+    table = _priced_table()
+    model = TableGenerator(
+        DenseVAE(latent_dim=4, max_epochs=10, random_state=0),
+        window_length=10,
+        step=2,
+        time_column="date",
+    ).fit(table)
+    return model, table
+
+
+def test_wide_positive_channels_are_modelled_as_logarithms(priced):
+    model, table = priced
+    # the level spans 1.1 times, the count has zeros
+    assert model.log_channels_ == ["price"]
+    windows, _ = model.windows(table, step=2)
+    np.testing.assert_allclose(
+        model.generator_.scaler_.mean_,
+        [np.log(windows[:, 0]).mean(), windows[:, 1].mean(), windows[:, 2].mean()],
+        rtol=1e-6,
+    )
+    drawn = model.sample(4, length=45, random_state=0)
+    low, high = table["price"].min(), table["price"].max()
+    assert drawn["price"].between(low, high).all()
+    assert drawn["price"].max() / drawn["price"].min() > 1.05
+    assert drawn["price"].nunique() > 100
+    windows = model.sample_windows(3, y=model.last_time_, random_state=0)
+    assert windows.shape == (3, 3, 10) and (windows[:, 0] > 0).all()
+
+
+def test_scores_of_log_channels_are_densities_of_the_values(priced):
+    model, table = priced
+    scores = model.score_table(table)
+    windows, y = model.windows(table)
+    logged = windows.copy()
+    logged[:, 0] = np.log(logged[:, 0])
+    expected = model.generator_.score_samples(logged, y)
+    expected = expected - np.log(windows[:, 0]).sum(axis=-1)
+    np.testing.assert_allclose(scores["window_score"].dropna(), expected, rtol=1e-9)
+
+
+def test_imputed_log_channels_stay_positive(priced):
+    model, table = priced
+    gappy = table.copy()
+    gaps = np.zeros(len(gappy), bool)
+    gaps[40:46] = gaps[200:203] = True
+    gappy.loc[gaps, "price"] = np.nan
+    filled = model.impute_table(gappy, n_imputations=2, random_state=0)
+    assert (filled["price"] > 0).all()
+    np.testing.assert_array_equal(filled["price"][~gaps], table["price"][~gaps])
+    # within a factor of 2 of the truth, given the days around the gaps
+    ratio = filled["price"][gaps] / table["price"][gaps]
+    assert ratio.between(0.5, 2.0).all()
+
+
+def test_log_channels_chosen_or_refused():
+    table = _priced_table()
+    small = DenseVAE(latent_dim=2, max_epochs=1, random_state=0)
+    for log_channels, chosen in ((None, []), (["level"], ["level"])):
+        model = TableGenerator(
+            small, window_length=10, step=5, log_channels=log_channels
+        ).fit(table.drop(columns="date"))
+        assert model.log_channels_ == chosen
+    with pytest.raises(ValueError, match="'volume', which is not a channel"):
+        TableGenerator(small, log_channels=["volume"]).fit(table.drop(columns="date"))
+    with pytest.raises(ValueError, match="'trades', whose values are not all positive"):
+        TableGenerator(small, log_channels=["trades"]).fit(table.drop(columns="date"))
+    model = TableGenerator(small, window_length=10, step=5).fit(
+        table.drop(columns="date")
+    )
+    negative = table.drop(columns="date").assign(price=-table["price"])
+    with pytest.raises(
+        ValueError, match=r"\['price'\] were modelled as their logarithms"
+    ):
+        model.score_table(negative)
