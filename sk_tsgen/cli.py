@@ -126,10 +126,10 @@ def _load_model(path: str):
     return model
 
 
-def _read(path: str):
+def _read(path: str, missing_values: list[str] | None = None):
     from .tables import read_table
 
-    return read_table(path)
+    return read_table(path, missing_values=missing_values)
 
 
 def _write(table, path: str) -> None:
@@ -142,9 +142,23 @@ def _log_channels(text: str):
     """``--log-channels``: "auto", "none" or channel names, comma-separated."""
     if text.strip().lower() in ("auto", "none"):
         return None if text.strip().lower() == "none" else "auto"
+    return _names(text)
+
+
+def _missing_values_flag(command) -> None:
+    command.add_argument(
+        "--missing-values",
+        type=_names,
+        metavar="TEXT,TEXT",
+        help="cells that mark a missing value besides empty ones, such as nil "
+        "(--missing-values=-999 for one that starts with a minus)",
+    )
+
+
+def _names(text: str) -> list[str]:
     names = [name.strip() for name in text.split(",") if name.strip()]
     if not names:
-        raise argparse.ArgumentTypeError("expected auto, none or channel names")
+        raise argparse.ArgumentTypeError("expected comma-separated values")
     return names
 
 
@@ -159,7 +173,7 @@ def _fit(args) -> None:
     from .tables import TableGenerator
 
     generator = _generator(args.model, args.set, args.seed)
-    table = _read(args.data)
+    table = _read(args.data, args.missing_values)
     model = TableGenerator(
         generator,
         window_length=args.window_length,
@@ -193,14 +207,14 @@ def _sample(args) -> None:
 
 def _score(args) -> None:
     model = _load_model(args.model)
-    scores = model.score_table(_read(args.data))
+    scores = model.score_table(_read(args.data, args.missing_values))
     _write(scores, args.out)
     _say(args, f"wrote {len(scores)} scores to {args.out}")
 
 
 def _impute(args) -> None:
     model = _load_model(args.model)
-    table = _read(args.data)
+    table = _read(args.data, args.missing_values)
     filled = model.impute_table(
         table, n_imputations=args.n_imputations, random_state=args.seed
     )
@@ -213,7 +227,9 @@ def _report(args) -> None:
     from .report import write_report
 
     model = _load_model(args.model)
-    page = write_report(model, _read(args.data), args.out, random_state=args.seed)
+    page = write_report(
+        model, _read(args.data, args.missing_values), args.out, random_state=args.seed
+    )
     _say(args, f"wrote {page}")
 
 
@@ -261,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
         "get a time column.",
         epilog=f"models: {', '.join(MODELS)}",
     )
+    _missing_values_flag(fit)
     fit.add_argument("data", metavar="DATA", help="CSV or Parquet file, long layout")
     fit.add_argument(
         "--model", default="dense_vae", help="generator (default dense_vae)"
@@ -328,6 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
         "'window_score' (the window starting there) and 'point_score'.",
     )
     score.add_argument("model", metavar="MODEL")
+    _missing_values_flag(score)
     score.add_argument("data", metavar="DATA")
     score.add_argument("--out", required=True, metavar="FILE")
     score.set_defaults(run=_score)
@@ -339,6 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
         "imputations given the observed values.",
     )
     impute.add_argument("model", metavar="MODEL")
+    _missing_values_flag(impute)
     impute.add_argument("data", metavar="DATA")
     impute.add_argument("--out", required=True, metavar="FILE")
     impute.add_argument("--n-imputations", type=_positive, default=8, metavar="K")
@@ -352,6 +371,7 @@ def build_parser() -> argparse.ArgumentParser:
         "PNG pictures and index.html in the folder DIR.",
     )
     report.add_argument("model", metavar="MODEL")
+    _missing_values_flag(report)
     report.add_argument("data", metavar="DATA")
     report.add_argument("--out", required=True, metavar="DIR")
     report.add_argument("--seed", type=int, default=0)

@@ -62,13 +62,19 @@ def _parquet_engine() -> None:
         ) from None
 
 
-def read_table(path: str | os.PathLike) -> pd.DataFrame:
+def read_table(
+    path: str | os.PathLike, *, missing_values: list[str] | None = None
+) -> pd.DataFrame:
     """Read a CSV (also compressed, such as ``.csv.gz``) or Parquet file.
 
     Parameters
     ----------
     path : str or path-like
         The file; its suffix gives the format.
+    missing_values : list of str or None, default=None
+        Cells that mark a missing value (such as ``"nil"`` or ``"-999"``),
+        besides empty cells and pandas' usual ones (``NA``, ``NaN``,
+        ``null``, ...).
 
     Returns
     -------
@@ -101,18 +107,41 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     try:
         if kind == "parquet":
             _parquet_engine()
-            table = pd.read_parquet(path)
+            table = _as_missing(pd.read_parquet(path), missing_values)
         else:
-            table = pd.read_csv(path)
+            table = pd.read_csv(path, na_values=missing_values)
             header = str(table.columns[0])
             if table.shape[1] == 1 and any(sep in header for sep in ";\t|"):
                 # another delimiter: let the sniffer find it
-                table = pd.read_csv(path, sep=None, engine="python")
+                table = pd.read_csv(
+                    path, sep=None, engine="python", na_values=missing_values
+                )
     except (ValueError, OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ValueError(f"{path}: cannot read it as {kind}: {message}") from None
     if len(table) == 0:
         raise ValueError(f"{path}: the file holds no rows.")
+    return table
+
+
+def _as_missing(table: pd.DataFrame, missing_values) -> pd.DataFrame:
+    """``table`` with the cells of text columns that are ``missing_values``
+    as NaN, and those columns as numbers where every other cell is one."""
+    if not missing_values:
+        return table
+    table = table.copy()
+    tokens = [str(value) for value in missing_values]
+    for column in table.columns:
+        values = table[column]
+        if pd.api.types.is_numeric_dtype(values) or not (
+            pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)
+        ):
+            continue
+        values = values.mask(values.astype(str).str.strip().isin(tokens))
+        numbers = pd.to_numeric(values, errors="coerce")
+        table[column] = (
+            numbers if numbers.notna().sum() == values.notna().sum() else values
+        )
     return table
 
 
@@ -187,6 +216,34 @@ def _on_grid(stamps: pd.DatetimeIndex, freq) -> pd.DatetimeIndex | None:
         return None
     grid = pd.date_range(stamps[0], stamps[-1], freq=freq)
     return grid if len(grid) > len(stamps) else None
+
+
+def _not_numeric(column, values: pd.Series, fitting: bool) -> str:
+    """What is wrong with a column of text that should hold numbers."""
+    given = values.dropna()
+    numbers = pd.to_numeric(given, errors="coerce")
+    text = given[numbers.isna()]
+    if len(text) and numbers.notna().mean() >= 0.5:
+        tokens = ", ".join(repr(str(t)) for t in pd.unique(text.astype(str))[:5])
+        return (
+            f"Column {column!r} holds numbers and {len(text)} cells of text "
+            f"({tokens}). If they mark missing values, read them as missing "
+            "(sk-tsgen's --missing-values, or na_values in pandas.read_csv)."
+        )
+    example = text.iloc[0] if len(text) else None
+    hint = (
+        "; if it holds times or series names, name it as the time or id column"
+        if fitting
+        else ""
+    )
+    return (
+        f"Column {column!r} is not numeric (it holds values such as {example!r}){hint}."
+    )
+
+
+# a series may repeat this share of its times (summer time's end repeats an
+# hour a year in local times); more means several series in one
+_MAX_REPEATED_SHARE = 0.01
 
 
 def _as_int(value, name: str) -> int:
@@ -371,17 +428,7 @@ class TableGenerator(BaseEstimator):
                 pd.api.types.is_numeric_dtype(values)
                 or pd.api.types.is_bool_dtype(values)
             ):
-                example = values.dropna().iloc[0] if values.notna().any() else None
-                hint = (
-                    "; if it holds times or series names, name it as the time "
-                    "or id column"
-                    if fitting
-                    else ""
-                )
-                raise ValueError(
-                    f"Column {column!r} is not numeric (it holds values such as "
-                    f"{example!r}){hint}."
-                )
+                raise ValueError(_not_numeric(column, values, fitting))
             if np.isinf(values.to_numpy(dtype=np.float64)).any():
                 raise ValueError(
                     f"Column {column!r} holds infinite values; missing values "
@@ -454,14 +501,48 @@ class TableGenerator(BaseEstimator):
                 stamps, values, rows = stamps[order], values[order], rows[order]
                 if stamps.has_duplicates:
                     where = "" if key is None else f" of series {key!r}"
-                    raise ValueError(
-                        f"The time column {self.time_column!r}{where} repeats "
-                        f"{stamps[stamps.duplicated()][0]}; each row must be one "
-                        "time step of one series (name the id column for "
-                        "several series)."
-                    )
+                    item = self._merge_repeated_times(stamps, values, rows, where)
+                    out.append({"id": key, **item})
+                    continue
             out.append({"id": key, "values": values, "stamps": stamps, "rows": rows})
         return out
+
+    def _merge_repeated_times(self, stamps, values, rows, where: str) -> dict:
+        """A series whose (sorted) times repeat a few times, such as the hour
+        that summer time's end repeats in local times, with the rows of a
+        repeated time averaged (a warning says so); many repeats mean several
+        series in one, an error. ``row_steps`` keeps every row's step, for
+        :meth:`impute_table` to fill all of them."""
+        repeated = stamps.duplicated()
+        first = stamps[repeated][0]
+        if repeated.sum() > max(1, _MAX_REPEATED_SHARE * len(stamps)):
+            raise ValueError(
+                f"The time column {self.time_column!r}{where} repeats {first} "
+                f"(and {repeated.sum() - 1} other times); each row must be one "
+                "time step of one series (name the id column for several series)."
+            )
+        warnings.warn(
+            f"The time column {self.time_column!r}{where} repeats "
+            f"{repeated.sum()} time(s) (the first is {first}); the rows of a "
+            "repeated time are averaged into one step.",
+            UserWarning,
+            stacklevel=4,
+        )
+        steps, unique = pd.factorize(stamps)
+        seen = ~np.isnan(values)
+        sums = np.zeros((len(unique), values.shape[1]))
+        counts = np.zeros_like(sums)
+        np.add.at(sums, steps, np.where(seen, values, 0.0))
+        np.add.at(counts, steps, seen)
+        with np.errstate(invalid="ignore"):
+            merged = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+        firsts = np.unique(steps, return_index=True)[1]
+        return {
+            "values": merged,
+            "stamps": pd.DatetimeIndex(unique),
+            "rows": rows[firsts],
+            "row_steps": (rows, steps),
+        }
 
     def _regularise(self, series: list[dict]) -> None:
         """Rows missing from a regular grid come back as NaN steps."""
@@ -477,6 +558,9 @@ class TableGenerator(BaseEstimator):
             rows = np.full(len(grid), -1)
             rows[position] = item["rows"]
             item.update(values=values, stamps=grid, rows=rows)
+            if "row_steps" in item:
+                table_rows, steps = item["row_steps"]
+                item["row_steps"] = (table_rows, position[steps])
 
     def _windows_of(self, item: dict, step: int):
         starts = window_starts(len(item["values"]), self.window_length_, step)
@@ -893,7 +977,15 @@ class TableGenerator(BaseEstimator):
         added = []
         for item in self._read(table):
             values = item["values"]
-            if not np.isnan(values).any():
+            rows = item["rows"]
+            present = rows >= 0
+            # every table row of the series, and its step (a repeated time's
+            # rows share one)
+            table_rows, steps = item.get(
+                "row_steps", (rows[present], np.flatnonzero(present))
+            )
+            cells = out[self._channel_keys].to_numpy(dtype=np.float64)[table_rows]
+            if not (np.isnan(values).any() or np.isnan(cells).any()):
                 continue
             y = self._windows_of(item, step)[1]
             imputed = impute_by_windows(
@@ -907,18 +999,16 @@ class TableGenerator(BaseEstimator):
             )
             imputed = self._from_model(imputed)[0].T
             filled = np.where(np.isnan(values), imputed, values)
-            rows = item["rows"]
-            present = rows >= 0
             frame = pd.DataFrame(filled, columns=self._channel_keys)
             frame = self._rounded(frame)
             for k, name in enumerate(self._channel_keys):
-                gaps = present & np.isnan(values[:, k])
+                gaps = np.isnan(cells[:, k])
                 if not gaps.any():
                     continue
                 if out[name].dtype.kind in "biu":  # nullable ints hold NaN
                     out[name] = out[name].astype(np.float64)
                 column = out.columns.get_loc(name)
-                out.iloc[rows[gaps], column] = frame[name].to_numpy()[gaps]
+                out.iloc[table_rows[gaps], column] = frame[name].to_numpy()[steps[gaps]]
             if not present.all():
                 extra = pd.DataFrame(self._keys_frame(item))[~present]
                 extra[self._channel_keys] = frame[~present].to_numpy()

@@ -354,3 +354,23 @@ def test_log_channels_flag(fitted, tmp_path):
     for value, chosen in (("power, visitors", ["power", "visitors"]), ("none", [])):
         assert main(["--quiet", "fit", str(data), "--log-channels", value, *flags]) == 0
         assert load(out).log_channels_ == chosen
+
+
+def test_missing_values_flag(fitted, tmp_path, capsys):
+    folder, data, model, table = fitted
+    marked = table.astype({"power": object})
+    marked.loc[[5, 6], "power"] = "nil"
+    marked.loc[40, "power"] = -999
+    path = tmp_path / "marked.csv"
+    marked.to_csv(path, index=False)
+    out = tmp_path / "scores.csv"
+    assert "2 cells of text ('nil')" in _error(
+        ["score", str(model), str(path), "--out", str(out)], capsys
+    )
+    flags = ["--missing-values=-999,nil", "--out", str(out)]
+    assert main(["--quiet", "impute", str(model), str(path), *flags]) == 0
+    filled = pd.read_csv(out)
+    assert filled["power"].notna().all()
+    np.testing.assert_allclose(
+        filled["power"].drop([5, 6, 40]), table["power"].drop([5, 6, 40]), rtol=1e-12
+    )

@@ -351,3 +351,44 @@ def test_log_channels_chosen_or_refused():
         ValueError, match=r"\['price'\] were modelled as their logarithms"
     ):
         model.score_table(negative)
+
+
+def test_text_that_marks_missing_values(tmp_path, table):
+    path = tmp_path / "nil.csv"
+    marked = table.astype({"load": object})
+    marked.loc[[3, 30], "load"] = "nil"
+    marked.to_csv(path, index=False)
+    model = TableGenerator(time_column="time", id_column="site")
+    with pytest.raises(
+        ValueError, match=r"holds numbers and 2 cells of text \('nil'\)"
+    ):
+        model.fit(read_table(path))
+    read = read_table(path, missing_values=["nil"])
+    assert read["load"].isna().sum() == 2 and read["load"].dtype == np.float64
+    np.testing.assert_allclose(read["load"].drop([3, 30]), table["load"].drop([3, 30]))
+
+
+def test_a_few_repeated_times_are_averaged(model, table):
+    # the hour that summer time's end repeats, recorded twice
+    repeated = pd.concat([table.iloc[:30], table.iloc[[29]], table.iloc[30:]])
+    repeated = repeated.reset_index(drop=True)
+    repeated.loc[30, "load"] = repeated.loc[29, "load"] + 2.0
+    repeated.loc[[29, 31], "count"] = np.nan
+    with pytest.warns(UserWarning, match="repeats 1 time"):
+        scores = model.score_table(repeated)
+    assert len(scores) == len(table)
+    with pytest.warns(UserWarning, match="repeats 1 time"):
+        windows, _ = model.windows(repeated)
+    # one step of the mean load; the count read from the row that has one
+    expected = table.copy()
+    expected.loc[29, "load"] += 1.0
+    expected.loc[30, "count"] = np.nan
+    np.testing.assert_array_equal(windows, model.windows(expected)[0])
+    with pytest.warns(UserWarning, match="repeats 1 time"):
+        filled = model.impute_table(repeated, n_imputations=2, random_state=0)
+    # both rows of the repeated hour read its one count; the hour after is imputed
+    assert filled.loc[29, "count"] == filled.loc[30, "count"] == table.loc[29, "count"]
+    assert filled["count"].notna().all() and len(filled) == len(repeated)
+    many = pd.concat([table, table.iloc[:20]]).reset_index(drop=True)
+    with pytest.raises(ValueError, match=r"repeats .* \(and 19 other times\)"):
+        model.score_table(many)
