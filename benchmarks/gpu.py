@@ -1,6 +1,6 @@
 """Every generator on a CUDA GPU against the CPU, in one run: fit, sample and
-score times, reproducibility under ``random_state`` on the GPU, and a model
-saved on the GPU loaded on the CPU.
+score times, how far two GPU fits with the same ``random_state`` are apart,
+and a model saved on the GPU loaded on the CPU.
 
 Prints one table row per generator and device. Exits with a message on a
 machine without CUDA.
@@ -69,8 +69,10 @@ def run(model_class, X, device: str, epochs: int) -> dict:
     }
     if device != "cpu":
         again = make().fit(X)
-        row["same_seed_same_samples"] = bool(
-            np.array_equal(drawn, again.sample(len(X), random_state=0))
+        # how far two fits with the same seed are apart (some of cuDNN's
+        # backward passes add in no fixed order)
+        row["same_seed_max_abs_diff"] = float(
+            np.abs(drawn - again.sample(len(X), random_state=0)).max()
         )
         with tempfile.TemporaryDirectory() as folder:
             save(model, Path(folder) / "gpu.npz")
@@ -101,11 +103,12 @@ def main(argv=None) -> list[dict]:
     )
     print(
         "| model | device | fit (s) | sample (s) | score (s) "
-        "| same seed, same samples | CPU-loaded scores, max rel. diff |"
+        "| same seed: samples' max abs. diff | CPU-loaded scores, max rel. diff |"
     )
     print("| --- | --- | ---: | ---: | ---: | --- | ---: |")
     for row in rows:
-        same = row.get("same_seed_same_samples", "")
+        same = row.get("same_seed_max_abs_diff")
+        same = "" if same is None else f"{same:.1e}"
         gap = row.get("cpu_load_score_rel_diff")
         print(
             f"| {row['model']} | {row['device']} | {row['fit_s']:.1f} "

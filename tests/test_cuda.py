@@ -32,10 +32,13 @@ def test_fit_sample_score_on_cuda(name, series, tmp_path):
     again = make(device="cuda", max_epochs=3).fit(series)
     drawn = first.sample(20, random_state=0)
     assert drawn.shape == (20, 3, 32) and np.isfinite(drawn).all()
-    # the same seed, the same model, on the GPU too
-    assert_array_equal(drawn, again.sample(20, random_state=0))
+    # the same seed, the same model, on the GPU too: to rounding, since some
+    # of cuDNN's backward passes (the LSTMs') add in no fixed order
+    assert_allclose(again.sample(20, random_state=0), drawn, rtol=1e-2, atol=1e-2)
     scores = first.score_samples(series)
-    assert_array_equal(scores, again.score_samples(series))
+    assert_allclose(again.score_samples(series), scores, rtol=1e-2)
+    # one fitted model gives the same samples from the same seed, exactly
+    assert_array_equal(first.sample(20, random_state=0), drawn)
     auto = make(device="auto", max_epochs=3).fit(series)
     assert str(auto.net_.device).startswith("cuda")
     save(first, tmp_path / "gpu.npz")
