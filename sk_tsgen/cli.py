@@ -98,6 +98,10 @@ def _window_length(text: str):
         ) from None
 
 
+def _positive_or_auto(text: str):
+    return "auto" if text == "auto" else _positive(text)
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -293,7 +297,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="steps per window (default auto: three seasons of the time step)",
     )
     fit.add_argument(
-        "--step", type=_positive, default=1, metavar="N", help="steps between windows"
+        "--step",
+        type=_positive_or_auto,
+        default="auto",
+        metavar="N",
+        help="steps between windows (default auto: 1, or more to keep the "
+        "windows to about 10,000)",
     )
     fit.add_argument("--time-column", metavar="C", help="column of timestamps")
     fit.add_argument("--id-column", metavar="C", help="column of series ids")

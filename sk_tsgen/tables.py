@@ -241,6 +241,10 @@ def _not_numeric(column, values: pd.Series, fitting: bool) -> str:
     )
 
 
+# step="auto" cuts about this many windows at most: overlapping windows of a
+# long series are near copies of each other, and a generator's fit costs time
+# in proportion to them (DenseVAE trains at least 100 epochs)
+_AUTO_WINDOWS = 10_000
 # a series may repeat this share of its times (summer time's end repeats an
 # hour a year in local times); more means several series in one
 _MAX_REPEATED_SHARE = 0.01
@@ -289,9 +293,13 @@ class TableGenerator(BaseEstimator):
         Steps per window. ``"auto"``: three seasons of the time step (72
         hours, 15 trading days, 21 days, 36 months; 24 steps without a time
         column), at most a quarter of the shortest series.
-    step : int, default=1
+    step : int or "auto", default="auto"
         Steps between the starts of consecutive windows when fitting and
-        scoring. A last window always ends on a series' last row.
+        scoring. A last window always ends on a series' last row. ``"auto"``:
+        1, or more where the series make more than 10,000 windows, to keep
+        them to about 10,000 (overlapping windows are near copies of each
+        other), while every row lies in at least four windows (at most a
+        quarter of the window length).
     time_column : str or None, default=None
         The column of timestamps (anything :func:`pandas.to_datetime` reads).
     id_column : str or None, default=None
@@ -367,7 +375,7 @@ class TableGenerator(BaseEstimator):
             Interval(Integral, 2, None, closed="left"),
             StrOptions({"auto"}),
         ],
-        "step": [Interval(Integral, 1, None, closed="left")],
+        "step": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "time_column": [str, None],
         "id_column": [str, None],
         "log_channels": [StrOptions({"auto"}), list, tuple, None],
@@ -379,7 +387,7 @@ class TableGenerator(BaseEstimator):
         generator=None,
         *,
         window_length: int | str = "auto",
-        step: int = 1,
+        step: int | str = "auto",
         time_column: str | None = None,
         id_column: str | None = None,
         log_channels: str | list | None = "auto",
@@ -613,19 +621,21 @@ class TableGenerator(BaseEstimator):
                 self.window_length_ = max(2, min(self.window_length_, min(lengths)))
             else:
                 self.window_length_ = int(self.window_length)
-            if self.step > self.window_length_:
+            if self.step != "auto" and self.step > self.window_length_:
                 raise ValueError(
                     f"step={self.step} is larger than window_length="
                     f"{self.window_length_}: the rows between two windows would "
                     "lie in none. Use a step of at most the window length."
                 )
-            self.step_ = int(self.step)
             usable = [s for s in series if len(s["values"]) >= self.window_length_]
             if not usable:
                 raise ValueError(
                     f"Every series is too short: {self._too_short(series[0])}. "
                     "Use a shorter window length."
                 )
+            self.step_ = (
+                self._auto_step(usable) if self.step == "auto" else int(self.step)
+            )
             self.calendar_ = self.freq_ is not None
             self.channels_ = [str(c) for c in channels]
             self.n_features_in_ = len(channels)
@@ -667,6 +677,13 @@ class TableGenerator(BaseEstimator):
                 generator.set_params(freq=self.freq_.freqstr)
             self.generator_ = generator.fit(self._to_model(windows), y)
         return self
+
+    def _auto_step(self, series: list[dict]) -> int:
+        """``step="auto"``: 1, or as many steps as keep the windows to about
+        ``_AUTO_WINDOWS``, while every row lies in at least four windows."""
+        n_windows = sum(len(s["values"]) - self.window_length_ + 1 for s in series)
+        step = -(-n_windows // _AUTO_WINDOWS)
+        return int(max(1, min(step, self.window_length_ // 4)))
 
     def _chosen_log_channels(self) -> list[str]:
         """The channels ``log_channels`` names, checked against their ranges."""

@@ -392,3 +392,14 @@ def test_a_few_repeated_times_are_averaged(model, table):
     many = pd.concat([table, table.iloc[:20]]).reset_index(drop=True)
     with pytest.raises(ValueError, match=r"repeats .* \(and 19 other times\)"):
         model.score_table(many)
+
+
+def test_auto_step_keeps_a_long_series_to_about_ten_thousand_windows():
+    long = pd.DataFrame({"x": np.sin(np.arange(30_000) / 5.0)})
+    small = DenseVAE(latent_dim=2, max_epochs=1, random_state=0)
+    model = TableGenerator(small, window_length=24).fit(long)
+    assert model.step_ == 3  # 29,977 windows at step 1
+    assert len(model.windows(long)[0]) == 9993
+    # every row in at least four windows: at most a quarter of the length
+    assert TableGenerator(small, window_length=8).fit(long).step_ == 2
+    assert TableGenerator(small, window_length=24).fit(long.iloc[:5000]).step_ == 1
