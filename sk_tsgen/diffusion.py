@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._imputation import conditional_entropy, krige, observed_gaussian
 from ._nets import MeanSquaredError, WeightAverage
-from ._validation import RandomStateLike
+from ._validation import RandomStateLike, row_chunks
 from .base import _MAX_SEED, CONDITION_DROPOUT, BaseGenerator, clip_codes
 from .modules.diffusion import (
     GaussianDiffusion,
@@ -331,33 +331,60 @@ class DiffusionGenerator(BaseGenerator):
         given the series' observed values from a Gaussian of the series fitted
         to them (see ``_fill_from_gaussian``), and the model trains on the
         completed series."""
-        # the principal axes need every series at once: the standardised
-        # training series are computed whole here
-        train["x"] = np.asarray(train["x"])
+        x = train["x"]
         if "mask" in train:
+            # the fill needs every series at once: the standardised training
+            # series are computed whole here
             seed = int(torch.randint(_MAX_SEED, (1,)))
-            train["x"] = self._fill_from_gaussian(
-                train["x"], np.asarray(train.pop("mask")), np.random.RandomState(seed)
+            x = train["x"] = self._fill_from_gaussian(
+                np.asarray(x),
+                np.asarray(train.pop("mask")),
+                np.random.RandomState(seed),
             )
-        flat = train["x"].reshape(len(train["x"]), -1).astype(np.float64)
-        mean = flat.mean(axis=0)
-        centred = flat - mean
-        fitted = None
+        # moments by chunks of series: a large training set is read, never
+        # copied whole (see ``MappedRows``)
+        n_series = len(x)
+
+        def flat_chunks():
+            for rows in row_chunks(x):
+                yield rows, np.array(x[rows], np.float64).reshape(-1, flat_size)
+
+        flat_size = int(np.prod(x.shape[1:]))
+        mean = sum(chunk.sum(axis=0) for _, chunk in flat_chunks()) / n_series
+        conditions = gain = None
         if self._c(train):
             conditions = train["c"][:, :-1].astype(np.float64)
             condition_mean = conditions.mean(axis=0)
             conditions = conditions - condition_mean
-            gain = np.linalg.lstsq(conditions, centred, rcond=None)[0]
-            fitted = conditions @ gain
-            centred = centred - fitted
-        variances, axes = np.linalg.eigh(centred.T @ centred / len(flat))
+            # the minimum-norm least squares of the centred series on the
+            # conditions, through the conditions' pseudo-inverse (k x n, as
+            # small as the conditions), by chunks of series
+            u, singular, vt = np.linalg.svd(conditions, full_matrices=False)
+            keep = singular > (
+                np.finfo(np.float64).eps * max(conditions.shape) * singular.max()
+            )
+            inverse = (vt[keep].T / singular[keep]) @ u[:, keep].T
+            gain = sum(
+                inverse[:, rows] @ (chunk - mean) for rows, chunk in flat_chunks()
+            )
+            gram = conditions.T @ conditions
+        scatter = np.zeros((flat_size, flat_size))
+        for rows, chunk in flat_chunks():
+            chunk -= mean
+            if gain is not None:
+                chunk -= conditions[rows] @ gain
+            scatter += chunk.T @ chunk
+        variances, axes = np.linalg.eigh(scatter / n_series)
         # axes with (next to) no spread get a small one, a millionth of the
         # largest variance, so every axis can still be denoised and sampled
         floor = _MIN_RELATIVE_VARIANCE * max(float(variances.max()), 1.0)
         spread = np.sqrt(np.maximum(variances, floor))
-        if fitted is not None:
-            # without its condition a series also varies by its condition's mean
-            between = ((fitted @ axes) ** 2).mean(axis=0)
+        if gain is not None:
+            # without its condition a series also varies by its condition's
+            # mean: the mean square of the fitted values along every axis
+            fitted_axes = gain @ axes
+            between = np.einsum("ia,ij,ja->a", fitted_axes, gram, fitted_axes)
+            between = between / n_series
             module.set_condition_statistics(
                 gain.T.astype(np.float32),
                 condition_mean.astype(np.float32),
