@@ -343,13 +343,12 @@ class DiffusionGenerator(BaseGenerator):
             )
         # moments by chunks of series: a large training set is read, never
         # copied whole (see ``MappedRows``)
-        n_series = len(x)
+        n_series, flat_size = len(x), int(np.prod(x.shape[1:]))
 
         def flat_chunks():
             for rows in row_chunks(x):
                 yield rows, np.array(x[rows], np.float64).reshape(-1, flat_size)
 
-        flat_size = int(np.prod(x.shape[1:]))
         mean = sum(chunk.sum(axis=0) for _, chunk in flat_chunks()) / n_series
         conditions = gain = None
         if self._c(train):

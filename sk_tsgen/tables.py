@@ -250,6 +250,23 @@ _AUTO_WINDOWS = 10_000
 _MAX_REPEATED_SHARE = 0.01
 
 
+def _checked_log(values: np.ndarray, names: list[str]) -> np.ndarray:
+    """The logarithm of the values of the channels ``names``, which must be
+    positive."""
+    if (values <= 0).any():
+        raise ValueError(
+            f"The channels {names} were modelled as their logarithms (their "
+            "training values were all positive), but the table has values "
+            "of them at or below 0."
+        )
+    return np.log(values)
+
+
+def _exp(values: np.ndarray, names: list[str]) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        return np.exp(values)
+
+
 def _as_int(value, name: str) -> int:
     if isinstance(value, Integral) and not isinstance(value, bool):
         return int(value)
@@ -717,33 +734,23 @@ class TableGenerator(BaseEstimator):
     def _to_model(self, values: np.ndarray, *, axis: int = 1) -> np.ndarray:
         """Values in the data's units as the generator models them: the
         logarithm of ``log_channels_`` (channels along ``axis``)."""
-        mask = self._log_mask
-        if not mask.any():
-            return values
-        out = np.array(values, dtype=np.float64)
-        part = np.compress(mask, out, axis=axis)
-        if (part <= 0).any():
-            names = [c for c, m in zip(self.channels_, mask, strict=True) if m]
-            raise ValueError(
-                f"The channels {names} were modelled as their logarithms (their "
-                "training values were all positive), but the table has values "
-                "of them at or below 0."
-            )
-        index = [slice(None)] * out.ndim
-        index[axis] = mask
-        out[tuple(index)] = np.log(part)
-        return out
+        return self._on_log_channels(values, axis, _checked_log)
 
     def _from_model(self, values: np.ndarray, *, axis: int = 1) -> np.ndarray:
         """The inverse of ``_to_model``."""
+        return self._on_log_channels(values, axis, _exp)
+
+    def _on_log_channels(self, values, axis: int, fn) -> np.ndarray:
+        """A float64 copy of ``values`` with ``fn`` applied to the
+        ``log_channels_`` along ``axis``; ``values`` itself when there are
+        none."""
         mask = self._log_mask
         if not mask.any():
             return values
         out = np.array(values, dtype=np.float64)
         index = [slice(None)] * out.ndim
         index[axis] = mask
-        with np.errstate(over="ignore"):
-            out[tuple(index)] = np.exp(out[tuple(index)])
+        out[tuple(index)] = fn(out[tuple(index)], self.log_channels_)
         return out
 
     # ------------------------------------------------------------ sample
@@ -991,6 +998,8 @@ class TableGenerator(BaseEstimator):
         rng = check_random_state(random_state)
         step = max(1, self.window_length_ // 2)
         out = table.copy()
+        # the cells as given, read once: each series fills only its own rows
+        given = out[self._channel_keys].to_numpy(dtype=np.float64)
         added = []
         for item in self._read(table):
             values = item["values"]
@@ -1001,7 +1010,7 @@ class TableGenerator(BaseEstimator):
             table_rows, steps = item.get(
                 "row_steps", (rows[present], np.flatnonzero(present))
             )
-            cells = out[self._channel_keys].to_numpy(dtype=np.float64)[table_rows]
+            cells = given[table_rows]
             if not (np.isnan(values).any() or np.isnan(cells).any()):
                 continue
             y = self._windows_of(item, step)[1]
