@@ -149,6 +149,22 @@ def _log_channels(text: str):
     return _names(text)
 
 
+def _between(text: str):
+    """``--between``: "auto", "none" or ``C=LOW:HIGH`` items, comma-separated."""
+    if text.strip().lower() in ("auto", "none"):
+        return None if text.strip().lower() == "none" else "auto"
+    out = {}
+    for item in _names(text):
+        member, _, bounds = item.partition("=")
+        low, _, high = bounds.partition(":")
+        if not (member.strip() and low.strip() and high.strip()):
+            raise argparse.ArgumentTypeError(
+                f"{item!r} is not CHANNEL=LOW:HIGH (such as Open=Low:High)"
+            )
+        out[member.strip()] = (low.strip(), high.strip())
+    return out
+
+
 def _missing_values_flag(command) -> None:
     command.add_argument(
         "--missing-values",
@@ -185,6 +201,7 @@ def _fit(args) -> None:
         time_column=args.time_column,
         id_column=args.id_column,
         log_channels=args.log_channels,
+        between=args.between,
         random_state=args.seed,
     )
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
@@ -196,7 +213,12 @@ def _fit(args) -> None:
         f"{len(model.series_ids_)} series "
         f"(windows of {model.window_length_} steps"
         + (f", time step {model.freq_.freqstr}" if model.freq_ is not None else "")
-        + f"); wrote {args.out}",
+        + ")"
+        + "".join(
+            f"; {m} kept between {lo} and {hi}"
+            for m, (lo, hi) in model.between_.items()
+        )
+        + f"; wrote {args.out}",
     )
 
 
@@ -313,6 +335,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="auto|none|C,C",
         help="channels modelled as their logarithms (default auto: positive "
         "channels spanning ten times or more)",
+    )
+    fit.add_argument(
+        "--between",
+        type=_between,
+        default="auto",
+        metavar="auto|none|C=LOW:HIGH,...",
+        help="channels kept between two others, such as Open=Low:High,"
+        "Close=Low:High (default auto: those that lie between two others in "
+        "every row)",
     )
     fit.add_argument(
         "--set",

@@ -27,6 +27,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from ._channel_order import ChannelOrder, check_between, find_between, out_of_order
 from ._validation import FLOAT_DTYPES
 from .anomaly import window_scores_to_points, window_starts
 from .base import clone_or_default, fit_atomically
@@ -284,8 +285,10 @@ class TableGenerator(BaseEstimator):
     starts (its place on the calendar, through the conditions of
     :mod:`sk_tsgen.conditions`). Channels of positive values that span an
     order of magnitude or more (prices, volumes) are modelled as their
-    logarithms (``log_channels``). What the generator makes comes back as a
-    table, in the data's units:
+    logarithms (``log_channels``), and channels that lie between two others
+    in every row (a day's open and close, between its low and its high) are
+    modelled so that their samples do too (``between``). What the generator
+    makes comes back as a table, in the data's units:
 
     - :meth:`sample` draws synthetic series of any length, chaining windows
       (each one conditioned on the end of the one before) or, for a generator
@@ -327,6 +330,17 @@ class TableGenerator(BaseEstimator):
         share of itself). ``"auto"``: the channels whose values are all
         positive and whose largest is at least ten times their smallest;
         None: none. Named channels must be positive.
+    between : "auto", dict or None, default="auto"
+        Channels that lie between two others in every row, as
+        ``{channel: (low, high)}``, such as ``{"Open": ("Low", "High"),
+        "Close": ("Low", "High")}``. The generator models ``high`` as the
+        logarithm of its spread above ``low`` and each channel between them
+        as the logit of its place in the spread, so that samples and
+        imputations keep the order. ``"auto"``: the channels that lie between
+        two others of overlapping range in every complete row of a table of
+        100 rows or more; None: none. The bounds lie between no channel, and
+        a high bound has one low bound. A channel and its bounds are all
+        modelled as logarithms or none is.
     random_state : int, RandomState instance or None, default=None
         Seed of the generator's training when the generator has
         ``random_state=None``.
@@ -342,11 +356,17 @@ class TableGenerator(BaseEstimator):
         them are rounded.
     log_channels_ : list of str
         Channels modelled as their logarithms.
+    between_ : dict
+        ``{channel: (low, high)}``: the channels kept between two others.
     channel_range_ : ndarray of shape (2, n_channels)
         The lowest and highest value of every channel in the table. Samples
         stay within it: a generator drawing far outside its training data
         extrapolates, and chained windows that drift outside it feed the
         drift back (a random walk of prices would run away).
+    model_range_ : ndarray of shape (2, n_channels)
+        The lowest and highest value of every channel as the generator models
+        it (logarithms, spreads and places): every window of a chained sample
+        is held within it before the next one reads it.
     window_length_, step_ : int
         Steps per window, and between window starts.
     freq_ : pandas DateOffset or None
@@ -396,6 +416,7 @@ class TableGenerator(BaseEstimator):
         "time_column": [str, None],
         "id_column": [str, None],
         "log_channels": [StrOptions({"auto"}), list, tuple, None],
+        "between": [StrOptions({"auto"}), dict, None],
         "random_state": ["random_state"],
     }
 
@@ -408,6 +429,7 @@ class TableGenerator(BaseEstimator):
         time_column: str | None = None,
         id_column: str | None = None,
         log_channels: str | list | None = "auto",
+        between: str | dict | None = "auto",
         random_state=None,
     ):
         self.generator = generator
@@ -416,6 +438,7 @@ class TableGenerator(BaseEstimator):
         self.time_column = time_column
         self.id_column = id_column
         self.log_channels = log_channels
+        self.between = between
         self.random_state = random_state
 
     # ------------------------------------------------------------ reading
@@ -671,7 +694,15 @@ class TableGenerator(BaseEstimator):
             self.channel_range_ = np.stack(
                 [np.nanmin(values, axis=0), np.nanmax(values, axis=0)]
             )
+            self.between_ = self._chosen_between(values)
             self.log_channels_ = self._chosen_log_channels()
+            self._order = None
+            if self.between_:
+                self._order = ChannelOrder(
+                    self.between_,
+                    self.channels_,
+                    self._on_log_channels(values, 1, _checked_log),
+                )
             self.series_ids_ = [s["id"] for s in series]
             self.last_time_ = (
                 max(s["stamps"][-1] for s in series) if self.calendar_ else None
@@ -692,7 +723,12 @@ class TableGenerator(BaseEstimator):
                 generator.set_params(random_state=int(seed))
             if self.calendar_ and "freq" in params and params["freq"] is None:
                 generator.set_params(freq=self.freq_.freqstr)
-            self.generator_ = generator.fit(self._to_model(windows), y)
+            windows = self._to_model(windows)
+            # sampled paths are held within the modelled values' ranges
+            self.model_range_ = np.stack(
+                [np.nanmin(windows, axis=(0, 2)), np.nanmax(windows, axis=(0, 2))]
+            )
+            self.generator_ = generator.fit(windows, y)
         return self
 
     def _auto_step(self, series: list[dict]) -> int:
@@ -709,8 +745,22 @@ class TableGenerator(BaseEstimator):
             return []
         if isinstance(self.log_channels, str):  # "auto"
             wide = (low > 0) & (high >= 10 * low)
-            return [name for name, w in zip(self.channels_, wide, strict=True) if w]
+            chosen = {name for name, w in zip(self.channels_, wide, strict=True) if w}
+            # a channel and its bounds: all logarithms, or none (when one of
+            # them is not positive)
+            for group in self._between_groups():
+                positive = all(low[self.channels_.index(n)] > 0 for n in group)
+                if chosen & group:
+                    chosen = chosen | group if positive else chosen - group
+            return [name for name in self.channels_ if name in chosen]
         chosen = [str(name) for name in self.log_channels]
+        for group in self._between_groups():
+            if 0 < len(group & set(chosen)) < len(group):
+                raise ValueError(
+                    f"log_channels names {sorted(group & set(chosen))} but not "
+                    f"{sorted(group - set(chosen))}, which between orders with "
+                    "them; name all of them or none."
+                )
         for name in chosen:
             if name not in self.channels_:
                 raise ValueError(
@@ -726,6 +776,28 @@ class TableGenerator(BaseEstimator):
                 )
         return chosen
 
+    def _between_groups(self) -> list[set]:
+        groups: dict[tuple, set] = {}
+        for member, bounds in self.between_.items():
+            groups.setdefault(tuple(bounds), set(bounds)).add(member)
+        return list(groups.values())
+
+    def _chosen_between(self, values: np.ndarray) -> dict:
+        """The channels ``between`` names, checked against the rows of
+        ``values``."""
+        if self.between is None:
+            return {}
+        if isinstance(self.between, str):  # "auto"
+            return find_between(values, self.channels_)
+        between = check_between(self.between, self.channels_)
+        problem = out_of_order(values, between, self.channels_)
+        if problem is not None:
+            raise ValueError(
+                f"between orders channels that the table does not keep in order: "
+                f"{problem}."
+            )
+        return between
+
     @property
     def _log_mask(self) -> np.ndarray:
         # a model saved before log_channels existed has none
@@ -733,12 +805,34 @@ class TableGenerator(BaseEstimator):
 
     def _to_model(self, values: np.ndarray, *, axis: int = 1) -> np.ndarray:
         """Values in the data's units as the generator models them: the
-        logarithm of ``log_channels_`` (channels along ``axis``)."""
-        return self._on_log_channels(values, axis, _checked_log)
+        logarithm of ``log_channels_``, then the channels of ``between_`` as
+        spreads and places (channels along ``axis``)."""
+        values = self._on_log_channels(values, axis, _checked_log)
+        return self._on_order(values, axis, "forward")
 
     def _from_model(self, values: np.ndarray, *, axis: int = 1) -> np.ndarray:
         """The inverse of ``_to_model``."""
+        values = self._on_order(values, axis, "inverse")
         return self._on_log_channels(values, axis, _exp)
+
+    def _on_order(self, values, axis: int, method: str) -> np.ndarray:
+        order = getattr(self, "_order", None)  # none in a model saved before
+        if order is None:
+            return values
+        out = getattr(order, method)(np.moveaxis(np.asarray(values), axis, 0))
+        return np.moveaxis(out, 0, axis)
+
+    def _log_jacobian(self, windows: np.ndarray) -> np.ndarray:
+        """``log |d _to_model / d windows|`` of every window (n, channels,
+        steps): a density of what the generator models is this much above
+        the density of the values."""
+        logged = np.compress(self._log_mask, windows, axis=1)
+        out = -np.nansum(np.log(logged), axis=(1, 2))
+        if getattr(self, "_order", None) is not None:
+            units = self._on_log_channels(windows, 1, _checked_log)
+            jacobian = self._order.log_jacobian(np.moveaxis(units, 1, 0))
+            out = out + np.nansum(jacobian, axis=1)
+        return out
 
     def _on_log_channels(self, values, axis: int, fn) -> np.ndarray:
         """A float64 copy of ``values`` with ``fn`` applied to the
@@ -861,15 +955,24 @@ class TableGenerator(BaseEstimator):
             n_paths=n_series,
             rng=rng,
             stamps=stamps,
-            bounds=self._to_model(self.channel_range_, axis=1),
+            bounds=self._model_range(),
         )
         rest = self._from_model(rest, axis=2)
         return self._clip(np.concatenate([first, rest.transpose(0, 2, 1)], axis=2))
 
+    def _model_range(self) -> np.ndarray:
+        if hasattr(self, "model_range_"):
+            return self.model_range_
+        return self._to_model(self.channel_range_, axis=1)  # a model saved before
+
     def _clip(self, values: np.ndarray) -> np.ndarray:
-        """``(n, channels, steps)`` values within the channels' ranges."""
+        """``(n, channels, steps)`` values within the channels' ranges, and
+        between their bounds."""
         low, high = self.channel_range_
-        return np.clip(values, low[:, None], high[:, None])
+        values = np.clip(values, low[:, None], high[:, None])
+        if getattr(self, "_order", None) is not None:
+            values = np.moveaxis(self._order.clip(np.moveaxis(values, 1, 0)), 0, 1)
+        return values
 
     def _rounded(self, frame: pd.DataFrame) -> pd.DataFrame:
         for column in self.integer_channels_:
@@ -956,9 +1059,8 @@ class TableGenerator(BaseEstimator):
                 self.generator_.score_samples(self._to_model(windows), y),
                 dtype=np.float64,
             )
-            # the density of the logarithms, as one of the values themselves
-            logged = np.compress(self._log_mask, windows, axis=1)
-            window_scores = window_scores - np.nansum(np.log(logged), axis=(1, 2))
+            # the density of what the generator models, as one of the values
+            window_scores = window_scores + self._log_jacobian(windows)
             n_steps = len(item["values"])
             columns = self._keys_frame(item)
             columns["window_score"] = np.full(n_steps, np.nan)
@@ -1025,6 +1127,8 @@ class TableGenerator(BaseEstimator):
             )
             imputed = self._from_model(imputed)[0].T
             filled = np.where(np.isnan(values), imputed, values)
+            if getattr(self, "_order", None) is not None:
+                filled = self._order.repair(filled.T, np.isnan(values).T).T
             frame = pd.DataFrame(filled, columns=self._channel_keys)
             frame = self._rounded(frame)
             for k, name in enumerate(self._channel_keys):

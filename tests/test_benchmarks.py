@@ -327,3 +327,19 @@ def test_forecasting_benchmark_quick_run(tmp_path, capsys):
     assert json.loads(out.read_text())["rows"] == rows
     table = capsys.readouterr().out
     assert "vs snaive" in table and "airline       seasonal_naive" in table
+
+
+def test_command_line_benchmark_prints_both_configurations(tmp_path, capsys):
+    pytest.importorskip("bokeh_sampledata")
+    results = tmp_path / "command_line.json"
+    _load("command_line").main_(
+        ["--only", "stocks", "--max-epochs", "2", "--results", str(results)]
+    )
+    out = capsys.readouterr().out
+    for row in ("real (2000-2013)", "--between auto", "--between none"):
+        assert row in out
+    prices = json.loads(results.read_text())["stocks"]["prices"]
+    out_of_order = prices["days out of order"]
+    assert out_of_order["real (2000-2013)"] == 0
+    assert out_of_order["synthetic, --between auto"] == 0
+    assert out_of_order["synthetic, --between none"] > 0
