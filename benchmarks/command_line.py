@@ -168,7 +168,9 @@ def main_(argv: list[str] | None = None) -> None:
             result = stocks(Path(folder), settings)
             print("stocks: ten synthetic years of AAPL, IBM and MSFT\n")
             print(result["prices"].to_string(), "\n")
-            print("stocks: the report's fidelity table (lower is better)\n")
+            print(
+                "stocks: the report's fidelity table (lower is better; diversity: 1)\n"
+            )
             print(result["fidelity"].to_string(), "\n")
             out["stocks"] = {k: v.to_dict() for k, v in result.items()}
         if args.only in (None, "glucose"):
