@@ -524,5 +524,11 @@ class DiffusionGenerator(BaseGenerator):
             x = self._fill_from_gaussian(data["x"], data["mask"], rng, mean, cov)
             data = {key: value for key, value in data.items() if key != "mask"}
             data["x"] = x
-        elbo = self._infer(lambda b: module.elbo(b["x"], eps, u, **self._c(b)), data)
+        # every series runs n_mc_samples passes of the network: a batch of
+        # series that many times smaller keeps the passes' memory to that of
+        # one inference batch
+        batch_size = max(1, self._inference_batch_size // self.n_mc_samples)
+        elbo = self._infer(
+            lambda b: module.elbo(b["x"], eps, u, **self._c(b)), data, batch_size
+        )
         return elbo.astype(np.float64) + entropy + units
