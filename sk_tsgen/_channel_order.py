@@ -63,15 +63,12 @@ def find_between(values: np.ndarray, names: list[str]) -> dict[str, tuple[str, s
             np.all(complete[:, a] <= complete[:, b])
         )
 
-    def below(a: int, b: int) -> bool:
-        return bool(order[a, b])
-
     pairs = []
     for lo in range(n_channels):
         for hi in range(n_channels):
-            if not below(lo, hi) or not np.any(complete[:, lo] < complete[:, hi]):
+            if not order[lo, hi] or not np.any(complete[:, lo] < complete[:, hi]):
                 continue
-            inside = [m for m in range(n_channels) if below(lo, m) and below(m, hi)]
+            inside = [m for m in range(n_channels) if order[lo, m] and order[m, hi]]
             if inside:
                 spread = float(np.mean(complete[:, hi] - complete[:, lo]))
                 pairs.append((spread, lo, hi, inside))
@@ -85,7 +82,7 @@ def find_between(values: np.ndarray, names: list[str]) -> dict[str, tuple[str, s
         inside = [
             m
             for m in range(n_channels)
-            if below(lo, m) and below(m, hi) and m not in bounds and names[m] not in out
+            if order[lo, m] and order[m, hi] and m not in bounds and names[m] not in out
         ]
         if (
             not inside

@@ -815,22 +815,26 @@ class TableGenerator(BaseEstimator):
         values = self._on_order(values, axis, "inverse")
         return self._on_log_channels(values, axis, _exp)
 
+    @property
+    def _channel_order(self) -> ChannelOrder | None:
+        return getattr(self, "_order", None)  # none in a model saved before
+
     def _on_order(self, values, axis: int, method: str) -> np.ndarray:
-        order = getattr(self, "_order", None)  # none in a model saved before
-        if order is None:
+        if self._channel_order is None:
             return values
-        out = getattr(order, method)(np.moveaxis(np.asarray(values), axis, 0))
+        out = getattr(self._channel_order, method)(
+            np.moveaxis(np.asarray(values), axis, 0)
+        )
         return np.moveaxis(out, 0, axis)
 
-    def _log_jacobian(self, windows: np.ndarray) -> np.ndarray:
-        """``log |d _to_model / d windows|`` of every window (n, channels,
-        steps): a density of what the generator models is this much above
-        the density of the values."""
-        logged = np.compress(self._log_mask, windows, axis=1)
-        out = -np.nansum(np.log(logged), axis=(1, 2))
-        if getattr(self, "_order", None) is not None:
-            units = self._on_log_channels(windows, 1, _checked_log)
-            jacobian = self._order.log_jacobian(np.moveaxis(units, 1, 0))
+    def _log_jacobian(self, units: np.ndarray) -> np.ndarray:
+        """``log |d _to_model / d windows|`` of every window, from ``units``,
+        the windows (n, channels, steps) with ``log_channels_`` as logarithms:
+        a density of what the generator models is this much above the density
+        of the values."""
+        out = -np.nansum(np.compress(self._log_mask, units, axis=1), axis=(1, 2))
+        if self._channel_order is not None:
+            jacobian = self._channel_order.log_jacobian(np.moveaxis(units, 1, 0))
             out = out + np.nansum(jacobian, axis=1)
         return out
 
@@ -970,8 +974,7 @@ class TableGenerator(BaseEstimator):
         between their bounds."""
         low, high = self.channel_range_
         values = np.clip(values, low[:, None], high[:, None])
-        if getattr(self, "_order", None) is not None:
-            values = np.moveaxis(self._order.clip(np.moveaxis(values, 1, 0)), 0, 1)
+        values = self._on_order(values, 1, "clip")
         return values
 
     def _rounded(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -1055,12 +1058,15 @@ class TableGenerator(BaseEstimator):
         frames = []
         for item in self._read(table):
             windows, y, starts = self._windows_of(item, self.step_)
+            # the logarithms, read once for the model's windows and the
+            # change of variables
+            units = self._on_log_channels(windows, 1, _checked_log)
             window_scores = np.asarray(
-                self.generator_.score_samples(self._to_model(windows), y),
+                self.generator_.score_samples(self._on_order(units, 1, "forward"), y),
                 dtype=np.float64,
             )
             # the density of what the generator models, as one of the values
-            window_scores = window_scores + self._log_jacobian(windows)
+            window_scores = window_scores + self._log_jacobian(units)
             n_steps = len(item["values"])
             columns = self._keys_frame(item)
             columns["window_score"] = np.full(n_steps, np.nan)
@@ -1127,8 +1133,8 @@ class TableGenerator(BaseEstimator):
             )
             imputed = self._from_model(imputed)[0].T
             filled = np.where(np.isnan(values), imputed, values)
-            if getattr(self, "_order", None) is not None:
-                filled = self._order.repair(filled.T, np.isnan(values).T).T
+            if self._channel_order is not None:
+                filled = self._channel_order.repair(filled.T, np.isnan(values).T).T
             frame = pd.DataFrame(filled, columns=self._channel_keys)
             frame = self._rounded(frame)
             for k, name in enumerate(self._channel_keys):
