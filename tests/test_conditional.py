@@ -34,13 +34,20 @@ def labelled():
     return X, y
 
 
-@pytest.fixture(scope="module", params=CONDITIONAL)
+# TransformerGAN's label fit (10 s) runs in the slow layer, for the fast
+# layer's budget
+@pytest.fixture(
+    scope="module",
+    params=[
+        pytest.param(name, marks=pytest.mark.slow if name == "TransformerGAN" else [])
+        for name in CONDITIONAL
+    ],
+)
 def label_fit(request, labelled):
     return _fit(request.param, *labelled, contamination=0.1)
 
 
-# TransformerGAN's covariate fit (10 s) runs in the slow layer; its label fit
-# stays in the fast one
+# TransformerGAN's covariate fit (10 s) runs in the slow layer too
 @pytest.fixture(
     scope="module",
     params=[
