@@ -11,7 +11,8 @@ the flags a user types):
   a user of the synthetic prices looks at first beside the real years: the
   share of days out of order (a close above the high), the daily volatility
   of the close (the standard deviation of its log-returns over a year) and
-  the day's spread, ``log(High / Low)``; then the report's fidelity table
+  the day's spread, ``log(High / Low)``, overall and by quarter of the year;
+  then the report's fidelity table
   (synthetic windows against a held-out half of the real ones).
 - **glucose**: bokeh's ``CGM.csv.gz``, 52,281 readings every 5 minutes that
   mark gaps with ``nil``: ``fit`` (``--missing-values nil``), ``sample``,
@@ -62,26 +63,33 @@ def _out_of_order(frame: pd.DataFrame) -> float:
     return float(bad.mean())
 
 
-def _yearly_volatility(frame: pd.DataFrame, by: str) -> np.ndarray:
-    """The standard deviation of the close's daily log-returns in every
-    stretch of 252 days of every series."""
+def _years(frame: pd.DataFrame, by: str, column: str) -> np.ndarray:
+    """``column`` over every stretch of 252 days of every series, a row per
+    stretch."""
     out = []
     for _, series in frame.groupby(by, sort=False):
-        close = series["Close"].to_numpy()
-        for start in range(0, len(close) - 251, 252):
-            out.append(np.diff(np.log(close[start : start + 252])).std())
+        values = series[column].to_numpy()
+        out.extend(
+            values[start : start + 252] for start in range(0, len(values) - 251, 252)
+        )
     return np.asarray(out)
 
 
 def _describe(frame: pd.DataFrame, by: str) -> dict:
-    volatility = _yearly_volatility(frame, by)
+    # the standard deviation of the close's daily log-returns over a year
+    volatility = np.diff(np.log(_years(frame, by, "Close")), axis=1).std(axis=1)
     spread = np.log(frame["High"] / frame["Low"])
+    # the day's spread by quarter of the year: a chained sample that drifts
+    # widens it as the year goes on
+    yearly = np.log(_years(frame, by, "High") / _years(frame, by, "Low"))
+    quarters = [np.median(yearly[:, q * 63 : (q + 1) * 63]) for q in range(4)]
     return {
         "days out of order": _out_of_order(frame),
         "volatility median": float(np.median(volatility)),
         "volatility range": f"{volatility.min():.3f}-{volatility.max():.3f}",
         "spread median": float(spread.median()),
         "spread 95%": float(spread.quantile(0.95)),
+        "spread median by quarter": " ".join(f"{q:.3f}" for q in quarters),
     }
 
 
